@@ -1,0 +1,38 @@
+/* boot.S - arm64 entry on QEMU `virt`.
+
+   QEMU loads our ELF and jumps to _start with the MMU and caches off. With
+   the default machine (no virtualization, no secure world) that is EL1; with
+   virtualization=on it is EL2, and we drop to EL1 so the rest of the kernel
+   has one exception level to think about. */
+
+    .section .text.boot, "ax"
+    .globl _start
+_start:
+    mrs x9, CurrentEL
+    lsr x9, x9, #2
+    cmp x9, #2
+    b.ne 1f
+    /* EL2 -> EL1: AArch64 at EL1 (HCR_EL2.RW), EL1h with DAIF masked. */
+    mov x9, #(1 << 31)
+    msr hcr_el2, x9
+    mov x9, #0x3c5
+    msr spsr_el2, x9
+    adr x9, 1f
+    msr elr_el2, x9
+    eret
+1:  ldr x9, =stack_top
+    mov sp, x9
+    ldr x9, =__bss_start
+    ldr x10, =__bss_end
+2:  cmp x9, x10
+    b.hs 3f
+    str xzr, [x9], #8
+    b 2b
+3:  bl arm64_start
+4:  wfi
+    b 4b
+
+    .section .bss
+    .balign 16
+stack:  .skip 16384
+stack_top:

@@ -1,0 +1,57 @@
+/* start.c - arm64 platform on QEMU virt: PL011 console, device tree at the
+   base of RAM, exit through semihosting.
+
+   expect: breadboard: kernel for arm64, entered via EL1
+   expect: console: PL011 at 0x09000000
+   expect: memory: 64 MiB
+   expect: breadboard: boot complete
+   expect-status: 0
+*/
+#include "../common/fdt.h"
+#include "../common/kernel.h"
+
+#define PL011_BASE 0x09000000ul
+#define PL011_DR   0x00          /* data register */
+#define PL011_FR   0x18          /* flag register */
+#define PL011_FR_TXFF (1u << 5)  /* transmit FIFO full */
+#define RAM_BASE   0x40000000ul
+
+static volatile uint32_t *pl011(unsigned off)
+{
+    return (volatile uint32_t *)(PL011_BASE + off);
+}
+
+void platform_putc(char c)
+{
+    if (c == '\n')
+        platform_putc('\r');
+    /* Bounded, like the 16550 driver: a stuck FIFO must not hang us. */
+    for (int i = 0; i < 100000 && (*pl011(PL011_FR) & PL011_FR_TXFF); i++)
+        ;
+    *pl011(PL011_DR) = (uint8_t)c;
+}
+
+/* Arm semihosting SYS_EXIT (0x18) with ADP_Stopped_ApplicationExit: QEMU
+   (-semihosting) exits with the subcode as its status. */
+_Noreturn void platform_exit(int status)
+{
+    uint64_t block[2] = { 0x20026, (uint64_t)status };
+    register uint64_t op __asm__("x0") = 0x18;
+    register uint64_t arg __asm__("x1") = (uint64_t)block;
+
+    __asm__ volatile("hlt #0xf000" : : "r"(op), "r"(arg) : "memory");
+    for (;;) /* no semihosting: stop here */
+        __asm__ volatile("wfi");
+}
+
+_Noreturn void arm64_start(void)
+{
+    const void *fdt = (const void *)RAM_BASE;
+    struct boot_info bi = { "arm64", "EL1", "PL011 at 0x09000000", 0, "" };
+
+    if (fdt_valid(fdt)) {
+        bi.mem_bytes = fdt_memory_bytes(fdt);
+        bi.cmdline = fdt_bootargs(fdt);
+    }
+    kmain(&bi);
+}

@@ -1,0 +1,135 @@
+/* kprintf.c - a small printf for the boot console.
+
+   Enough for boot logs and test output: no floating point (the kernels are
+   built without SSE/FPU state), no allocation, no locks (callers are single
+   threaded and never print from an ISR). */
+#include "kernel.h"
+
+struct spec {
+    int width;
+    char pad;     /* ' ' or '0' */
+    int size;     /* 0 int, 1 long, 2 long long, 3 size_t */
+};
+
+static int put_str(const char *s, int width, char pad)
+{
+    int n = 0, len = 0;
+
+    if (!s)
+        s = "(null)";
+    while (s[len])
+        len++;
+    for (; len + n < width; n++)
+        platform_putc(pad);
+    for (int i = 0; i < len; i++)
+        platform_putc(s[i]);
+    return n + len;
+}
+
+/* Format `v` in `base` into the end of buf; returns the first digit. */
+static char *utoa(unsigned long long v, unsigned base, char *end)
+{
+    *--end = 0;
+    do {
+        *--end = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v);
+    return end;
+}
+
+static unsigned long long get_unsigned(va_list *ap, int size)
+{
+    switch (size) {
+    case 1: return va_arg(*ap, unsigned long);
+    case 2: return va_arg(*ap, unsigned long long);
+    case 3: return va_arg(*ap, size_t);
+    }
+    return va_arg(*ap, unsigned int);
+}
+
+static long long get_signed(va_list *ap, int size)
+{
+    switch (size) {
+    case 1: return va_arg(*ap, long);
+    case 2: return va_arg(*ap, long long);
+    case 3: return (long long)va_arg(*ap, size_t);
+    }
+    return va_arg(*ap, int);
+}
+
+static int put_number(char conv, va_list *ap, struct spec sp)
+{
+    char buf[24], *s;
+    long long v;
+
+    switch (conv) {
+    case 'u':
+        return put_str(utoa(get_unsigned(ap, sp.size), 10, buf + sizeof buf), sp.width, sp.pad);
+    case 'x':
+        return put_str(utoa(get_unsigned(ap, sp.size), 16, buf + sizeof buf), sp.width, sp.pad);
+    case 'p':
+        platform_putc('0');
+        platform_putc('x');
+        s = utoa((uintptr_t)va_arg(*ap, void *), 16, buf + sizeof buf);
+        return 2 + put_str(s, sp.width, '0');
+    }
+    v = get_signed(ap, sp.size);
+    s = utoa(v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, 10, buf + sizeof buf);
+    if (v < 0)
+        *--s = '-';
+    return put_str(s, sp.width, sp.pad);
+}
+
+static const char *parse_spec(const char *f, struct spec *sp)
+{
+    sp->width = 0;
+    sp->pad = ' ';
+    sp->size = 0;
+    if (*f == '0')
+        sp->pad = '0';
+    while (*f >= '0' && *f <= '9')
+        sp->width = sp->width * 10 + (*f++ - '0');
+    for (; *f == 'l' || *f == 'z'; f++)
+        sp->size = *f == 'z' ? 3 : sp->size + 1;
+    return f;
+}
+
+int kvprintf(const char *fmt, va_list ap)
+{
+    va_list aq;
+    struct spec sp;
+    int n = 0;
+
+    va_copy(aq, ap);
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%') {
+            platform_putc(*f);
+            n++;
+            continue;
+        }
+        f = parse_spec(f + 1, &sp);
+        switch (*f) {
+        case 'c': platform_putc((char)va_arg(aq, int)); n++; break;
+        case 's': n += put_str(va_arg(aq, const char *), sp.width, ' '); break;
+        case '%': platform_putc('%'); n++; break;
+        case 'd': case 'i': case 'u': case 'x': case 'p':
+            n += put_number(*f, &aq, sp);
+            break;
+        case 0: f--; break; /* a lone '%' at the end */
+        default: platform_putc('%'); platform_putc(*f); n += 2; break;
+        }
+    }
+    va_end(aq);
+    return n;
+}
+
+int kprintf(const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = kvprintf(fmt, ap);
+    va_end(ap);
+    return n;
+}

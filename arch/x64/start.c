@@ -1,0 +1,107 @@
+/* start.c - x64 platform: PVH start info, 16550 console on port 0x3f8, exit
+   through the isa-debug-exit port.
+
+   expect: breadboard: kernel for x64, entered via PVH
+   expect: console: 16550 at port 0x3f8
+   expect: memory:
+   expect: breadboard: boot complete
+   expect-status: 0
+*/
+#include "../common/kernel.h"
+
+#define UART16550_IMPLEMENTATION
+#define UART16550_STATIC
+#include "uart16550.h"
+
+#define COM1_PORT       0x3f8
+#define DEBUG_EXIT_PORT 0xf4   /* QEMU -device isa-debug-exit,iobase=0xf4 */
+
+/* struct hvm_start_info, version 1 (Xen public/arch-x86/hvm/start_info.h). */
+struct hvm_start_info {
+    uint32_t magic;             /* 0x336ec578 */
+    uint32_t version;
+    uint32_t flags;
+    uint32_t nr_modules;
+    uint64_t modlist_paddr;
+    uint64_t cmdline_paddr;
+    uint64_t rsdp_paddr;
+    uint64_t memmap_paddr;      /* version >= 1 */
+    uint32_t memmap_entries;
+    uint32_t reserved;
+};
+
+struct hvm_memmap_entry {
+    uint64_t addr, size;
+    uint32_t type;              /* 1 = RAM, as in the E820 map */
+    uint32_t reserved;
+};
+
+#define HVM_START_MAGIC 0x336ec578u
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static uint8_t com_read(void *ctx, unsigned reg)
+{
+    return inb((uint16_t)((uintptr_t)ctx + reg));
+}
+
+static void com_write(void *ctx, unsigned reg, uint8_t v)
+{
+    outb((uint16_t)((uintptr_t)ctx + reg), v);
+}
+
+static uart16550_drv com1 = { com_read, com_write, (void *)(uintptr_t)COM1_PORT };
+
+void platform_putc(char c)
+{
+    if (c == '\n')
+        uart16550_putc(&com1, '\r');
+    uart16550_putc(&com1, (uint8_t)c);
+}
+
+_Noreturn void platform_exit(int status)
+{
+    outb(DEBUG_EXIT_PORT, (uint8_t)status);
+    for (;;) /* no debug-exit device (real hardware): stop here */
+        __asm__ volatile("cli; hlt");
+}
+
+/* Sum the RAM entries of the PVH memory map. */
+static uint64_t pvh_ram(const struct hvm_start_info *si)
+{
+    const struct hvm_memmap_entry *e;
+    uint64_t total = 0;
+
+    if (si->version < 1 || !si->memmap_paddr)
+        return 0;
+    e = (const struct hvm_memmap_entry *)(uintptr_t)si->memmap_paddr;
+    for (uint32_t i = 0; i < si->memmap_entries && i < 128; i++)
+        if (e[i].type == 1)
+            total += e[i].size;
+    return total;
+}
+
+_Noreturn void x64_start(const struct hvm_start_info *si)
+{
+    struct boot_info bi = { "x64", "PVH", "16550 at port 0x3f8", 0, "" };
+
+    uart16550_init(&com1, UART16550_DIVISOR_115200);
+    if (si->magic != HVM_START_MAGIC) {
+        kprintf("x64: bad PVH start info magic %x\n", si->magic);
+        platform_exit(2);
+    }
+    bi.mem_bytes = pvh_ram(si);
+    if (si->cmdline_paddr)
+        bi.cmdline = (const char *)(uintptr_t)si->cmdline_paddr;
+    kmain(&bi);
+}
