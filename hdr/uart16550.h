@@ -48,10 +48,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** Linkage of every public function: extern, or static under UART16550_STATIC. */
 #ifndef UART16550_DEF
 #ifdef UART16550_STATIC
 #if defined(__GNUC__) || defined(__clang__)
-#define UART16550_DEF static __attribute__((unused)) /* a user may call only some */
+#define UART16550_DEF static __attribute__((unused)) /* callers may use only some */
 #else
 #define UART16550_DEF static
 #endif
@@ -70,75 +71,75 @@ extern "C" {
 //! [registers]
 /* Register offsets from the base (in units of the bus stride). */
 enum {
-    UART16550_RBR = 0, /* R:  receive buffer              (DLAB = 0) */
-    UART16550_THR = 0, /* W:  transmit holding            (DLAB = 0) */
-    UART16550_DLL = 0, /* RW: divisor latch, low byte     (DLAB = 1) */
-    UART16550_IER = 1, /* RW: interrupt enable            (DLAB = 0) */
-    UART16550_DLM = 1, /* RW: divisor latch, high byte    (DLAB = 1) */
-    UART16550_IIR = 2, /* R:  interrupt identification */
-    UART16550_FCR = 2, /* W:  FIFO control */
-    UART16550_LCR = 3, /* RW: line control */
-    UART16550_MCR = 4, /* RW: modem control */
-    UART16550_LSR = 5, /* R:  line status */
-    UART16550_MSR = 6, /* R:  modem status */
-    UART16550_SCR = 7, /* RW: scratch */
-    UART16550_NREGS = 8
+    UART16550_RBR = 0, /**< R:  receive buffer              (DLAB = 0) */
+    UART16550_THR = 0, /**< W:  transmit holding            (DLAB = 0) */
+    UART16550_DLL = 0, /**< RW: divisor latch, low byte     (DLAB = 1) */
+    UART16550_IER = 1, /**< RW: interrupt enable            (DLAB = 0) */
+    UART16550_DLM = 1, /**< RW: divisor latch, high byte    (DLAB = 1) */
+    UART16550_IIR = 2, /**< R:  interrupt identification */
+    UART16550_FCR = 2, /**< W:  FIFO control */
+    UART16550_LCR = 3, /**< RW: line control */
+    UART16550_MCR = 4, /**< RW: modem control */
+    UART16550_LSR = 5, /**< R:  line status */
+    UART16550_MSR = 6, /**< R:  modem status */
+    UART16550_SCR = 7, /**< RW: scratch */
+    UART16550_NREGS = 8 /**< number of register offsets */
 };
 
 /* IER: which events may interrupt. */
-#define UART16550_IER_ERBFI 0x01 /* received data available (and timeout) */
-#define UART16550_IER_ETBEI 0x02 /* transmitter holding register empty */
-#define UART16550_IER_ELSI  0x04 /* receiver line status */
-#define UART16550_IER_EDSSI 0x08 /* modem status */
+#define UART16550_IER_ERBFI 0x01 /**< received data available (and timeout) */
+#define UART16550_IER_ETBEI 0x02 /**< transmitter holding register empty */
+#define UART16550_IER_ELSI  0x04 /**< receiver line status */
+#define UART16550_IER_EDSSI 0x08 /**< modem status */
 
 /* IIR: the highest-priority pending source, in bits 3:1; bit 0 = none. */
-#define UART16550_IIR_NONE  0x01
-#define UART16550_IIR_MSR   0x00 /* priority 4: modem status changed */
-#define UART16550_IIR_THRE  0x02 /* priority 3: THR empty */
-#define UART16550_IIR_RDA   0x04 /* priority 2: data at the trigger level */
-#define UART16550_IIR_RLS   0x06 /* priority 1: overrun/parity/framing/break */
-#define UART16550_IIR_CTI   0x0c /* priority 2: character timeout */
-#define UART16550_IIR_FIFO  0xc0 /* both set while the FIFOs are enabled */
+#define UART16550_IIR_NONE  0x01 /**< bit 0 set: no interrupt pending */
+#define UART16550_IIR_MSR   0x00 /**< priority 4: modem status changed */
+#define UART16550_IIR_THRE  0x02 /**< priority 3: THR empty */
+#define UART16550_IIR_RDA   0x04 /**< priority 2: data at the trigger level */
+#define UART16550_IIR_RLS   0x06 /**< priority 1: overrun/parity/framing/break */
+#define UART16550_IIR_CTI   0x0c /**< priority 2: character timeout */
+#define UART16550_IIR_FIFO  0xc0 /**< both set while the FIFOs are enabled */
 
 /* FCR: write-only FIFO control. */
-#define UART16550_FCR_ENABLE   0x01
-#define UART16550_FCR_CLR_RX   0x02
-#define UART16550_FCR_CLR_TX   0x04
-#define UART16550_FCR_TRIG(v)  (((v) >> 6) & 3) /* 0..3 -> 1, 4, 8, 14 bytes */
+#define UART16550_FCR_ENABLE   0x01 /**< enable both FIFOs (toggling clears them) */
+#define UART16550_FCR_CLR_RX   0x02 /**< clear the receive FIFO (self-clearing) */
+#define UART16550_FCR_CLR_TX   0x04 /**< clear the transmit FIFO (self-clearing) */
+#define UART16550_FCR_TRIG(v)  (((v) >> 6) & 3) /**< 0..3 -> 1, 4, 8, 14 bytes */
 
 /* LCR: word format; DLAB switches offsets 0 and 1 to the divisor latch. */
-#define UART16550_LCR_8N1  0x03
-#define UART16550_LCR_DLAB 0x80
+#define UART16550_LCR_8N1  0x03 /**< 8 data bits, no parity, 1 stop bit */
+#define UART16550_LCR_DLAB 0x80 /**< divisor latch access */
 
 /* MCR: modem outputs. OUT2 gates the IRQ line on PC boards. */
-#define UART16550_MCR_DTR  0x01
-#define UART16550_MCR_RTS  0x02
-#define UART16550_MCR_OUT1 0x04
-#define UART16550_MCR_OUT2 0x08
-#define UART16550_MCR_LOOP 0x10
+#define UART16550_MCR_DTR  0x01 /**< data terminal ready */
+#define UART16550_MCR_RTS  0x02 /**< request to send */
+#define UART16550_MCR_OUT1 0x04 /**< user output 1 */
+#define UART16550_MCR_OUT2 0x08 /**< user output 2 (IRQ gate on PCs) */
+#define UART16550_MCR_LOOP 0x10 /**< loopback */
 
 /* LSR: line status. Idle value is THRE|TEMT = 0x60. */
-#define UART16550_LSR_DR    0x01 /* data ready */
-#define UART16550_LSR_OE    0x02 /* overrun error */
-#define UART16550_LSR_PE    0x04 /* parity error */
-#define UART16550_LSR_FE    0x08 /* framing error */
-#define UART16550_LSR_BI    0x10 /* break interrupt */
-#define UART16550_LSR_THRE  0x20 /* THR (or TX FIFO) empty */
-#define UART16550_LSR_TEMT  0x40 /* THR and shift register empty */
-#define UART16550_LSR_ERR   0x80 /* an error is somewhere in the RX FIFO */
+#define UART16550_LSR_DR    0x01 /**< data ready */
+#define UART16550_LSR_OE    0x02 /**< overrun error */
+#define UART16550_LSR_PE    0x04 /**< parity error */
+#define UART16550_LSR_FE    0x08 /**< framing error */
+#define UART16550_LSR_BI    0x10 /**< break interrupt */
+#define UART16550_LSR_THRE  0x20 /**< THR (or TX FIFO) empty */
+#define UART16550_LSR_TEMT  0x40 /**< THR and shift register empty */
+#define UART16550_LSR_ERR   0x80 /**< an error is somewhere in the RX FIFO */
 
 /* MSR: deltas in bits 3:0, line states in bits 7:4. */
-#define UART16550_MSR_DCTS 0x01
-#define UART16550_MSR_DDSR 0x02
-#define UART16550_MSR_TERI 0x04
-#define UART16550_MSR_DDCD 0x08
-#define UART16550_MSR_CTS  0x10
-#define UART16550_MSR_DSR  0x20
-#define UART16550_MSR_RI   0x40
-#define UART16550_MSR_DCD  0x80
+#define UART16550_MSR_DCTS 0x01 /**< CTS changed */
+#define UART16550_MSR_DDSR 0x02 /**< DSR changed */
+#define UART16550_MSR_TERI 0x04 /**< RI went inactive */
+#define UART16550_MSR_DDCD 0x08 /**< DCD changed */
+#define UART16550_MSR_CTS  0x10 /**< clear to send */
+#define UART16550_MSR_DSR  0x20 /**< data set ready */
+#define UART16550_MSR_RI   0x40 /**< ring indicator */
+#define UART16550_MSR_DCD  0x80 /**< data carrier detect */
 
 /* The divisor for a baud rate is 115200 / baud (1.8432 MHz clock / 16). */
-#define UART16550_DIVISOR_115200 1
+#define UART16550_DIVISOR_115200 1 /**< divisor for 115200 baud */
 //! [registers]
 
 /* ---- driver ------------------------------------------------------------ */
@@ -177,12 +178,19 @@ UART16550_DEF int uart16550_getc(uart16550_drv *u);
     copy (see uart16550_model_save() and uart16550_model_restore()). */
 typedef struct uart16550_state {
     uint32_t version;                      /**< UART16550_STATE_VERSION */
-    uint8_t ier, lcr, mcr, lsr, msr, scr;  /**< registers as the datasheet names them */
-    uint8_t dll, dlm;                      /**< divisor latch */
+    uint8_t ier;                           /**< interrupt enable */
+    uint8_t lcr;                           /**< line control */
+    uint8_t mcr;                           /**< modem control */
+    uint8_t lsr;                           /**< line status */
+    uint8_t msr;                           /**< modem status: lines and deltas */
+    uint8_t scr;                           /**< scratch */
+    uint8_t dll;                           /**< divisor latch, low byte */
+    uint8_t dlm;                           /**< divisor latch, high byte */
     uint8_t fcr;                           /**< last FCR written (write-only register) */
     uint8_t modem_in;                      /**< MSR bits 7:4 driven from outside */
     uint8_t rx[UART16550_FIFO_SIZE];       /**< receive FIFO (ring) */
-    uint8_t rx_head, rx_count;             /**< ring start and fill */
+    uint8_t rx_head;                       /**< index of the oldest byte in rx */
+    uint8_t rx_count;                      /**< bytes waiting in rx */
     uint8_t thre_pending;                  /**< THRE interrupt latched, not yet read */
     uint8_t irq_level;                     /**< last level sent to the irq hook */
 } uart16550_state;

@@ -1,12 +1,13 @@
 /* start.c - arm64 platform on QEMU virt: PL011 console, device tree at the
    base of RAM, exit through semihosting.
-
-   expect: breadboard: kernel for arm64, entered via EL1
-   expect: console: PL011 at 0x09000000
-   expect: memory: 64 MiB
-   expect: breadboard: boot complete
-   expect-status: 0
 */
+//! [expect]
+// expect: breadboard: kernel for arm64, entered via EL1
+// expect: console: PL011 at 0x09000000
+// expect: memory: 64 MiB
+// expect: breadboard: boot complete
+// expect-status: 0
+//! [expect]
 #include "../common/fdt.h"
 #include "../common/kernel.h"
 

@@ -1,12 +1,5 @@
 /* kmain.c - the portable kernel: for now it reports what boot code found and
    ends the run. The event loop (ktick, then wait for an interrupt) grows here.
-
-   Every arch prints these lines; the boot tests (tests/Tupfile) check them:
-   expect: breadboard: kernel
-   expect: memory:
-   expect: cmdline:
-   expect: breadboard: boot complete
-   expect-status: 0
 */
 #include "kernel.h"
 

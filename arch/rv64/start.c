@@ -1,13 +1,14 @@
 /* start.c - rv64 platform on QEMU virt: a 16550 on MMIO as console (the same
    driver as x64's, through a different access hook), the device tree from
    OpenSBI, exit through the sifive_test device.
-
-   expect: breadboard: kernel for rv64, entered via OpenSBI S-mode
-   expect: console: 16550 at MMIO 0x10000000
-   expect: memory: 64 MiB
-   expect: breadboard: boot complete
-   expect-status: 0
 */
+//! [expect]
+// expect: breadboard: kernel for rv64, entered via OpenSBI S-mode
+// expect: console: 16550 at MMIO 0x10000000
+// expect: memory: 64 MiB
+// expect: breadboard: boot complete
+// expect-status: 0
+//! [expect]
 #include "../common/fdt.h"
 #include "../common/kernel.h"
 

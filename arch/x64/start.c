@@ -1,12 +1,13 @@
 /* start.c - x64 platform: PVH start info, 16550 console on port 0x3f8, exit
    through the isa-debug-exit port.
-
-   expect: breadboard: kernel for x64, entered via PVH
-   expect: console: 16550 at port 0x3f8
-   expect: memory:
-   expect: breadboard: boot complete
-   expect-status: 0
 */
+//! [expect]
+// expect: breadboard: kernel for x64, entered via PVH
+// expect: console: 16550 at port 0x3f8
+// expect: memory:
+// expect: breadboard: boot complete
+// expect-status: 0
+//! [expect]
 #include "../common/kernel.h"
 
 #define UART16550_IMPLEMENTATION

@@ -1,0 +1,34 @@
+#!/bin/sh
+# snippets.sh ROOT - the book quotes code only through \snippet markers, and a
+# marker must say one thing. Fails when:
+#   - a chapter's `\snippet FILE NAME` names a file that does not exist, or a
+#     NAME that FILE does not mark exactly twice (an opening and a closing
+#     `//! [NAME]` line): missing and duplicated markers both fail;
+#   - any source file marks a NAME other than exactly twice (a stray or copied
+#     marker that Doxygen would silently pair with the wrong one).
+set -eu
+cd "$1"
+bad=0
+fail() { echo "snippets: $*"; bad=1; }
+
+for md in book/*.md; do
+    grep -n '\\snippet' "$md" | while IFS= read -r line; do
+        n=${line%%:*}
+        set -- $(printf '%s\n' "${line#*:}" | sed 's/.*\\snippet[[:space:]]*//')
+        file=${1:-} mark=${2:-}
+        if [ -z "$mark" ]; then echo "snippets: $md:$n: \\snippet needs FILE and NAME"; exit 1; fi
+        if [ ! -f "$file" ]; then echo "snippets: $md:$n: no file $file"; exit 1; fi
+        c=$(grep -cF "//! [$mark]" "$file" || true)
+        [ "$c" -eq 2 ] || { echo "snippets: $md:$n: $file marks [$mark] $c times, want 2"; exit 1; }
+        echo "ok $md:$n $file [$mark]"
+    done || bad=1
+done
+
+for f in $(find hdr arch vm tests -type f -name "*.[chS]" | sort); do
+    case $f in *.c|*.h|*.S|*.ld) ;; *) continue ;; esac
+    grep -o '//! \[[^]]*\]' "$f" | sort | uniq -c | while read -r c m; do
+        [ "$c" -eq 2 ] || { echo "snippets: $f: $m appears $c times, want 2"; exit 1; }
+    done || bad=1
+done
+[ $bad -eq 0 ] && echo "snippets: every marker resolves once"
+exit $bad
