@@ -12,7 +12,7 @@ bad=0
 fail() { echo "snippets: $*"; bad=1; }
 
 for md in book/*.md; do
-    grep -n '\\snippet' "$md" | while IFS= read -r line; do
+    grep -n '^[[:space:]]*\\snippet' "$md" | while IFS= read -r line; do
         n=${line%%:*}
         set -- $(printf '%s\n' "${line#*:}" | sed 's/.*\\snippet[[:space:]]*//')
         file=${1:-} mark=${2:-}

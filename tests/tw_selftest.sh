@@ -1,0 +1,34 @@
+#!/bin/sh
+# tw_selftest.sh - the test wrapper must be able to fail. Runs tests/tw on
+# small commands whose verdict is known, and checks the verdict it writes.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+bad=0
+
+# case NAME WANT [tw options] -- command...
+case_() {
+    name=$1 want=$2; shift 2
+    "$here/tw" "$t/$name.result" "$@"
+    got=$(cut -d' ' -f1 "$t/$name.result")
+    if [ "$got" = "$want" ]; then
+        echo "ok $name: $(cat "$t/$name.result")"
+    else
+        echo "FAIL $name: wanted $want, got: $(cat "$t/$name.result")"; bad=1
+    fi
+}
+
+printf '// expect: alpha\n// expect: gamma\n' > "$t/src.c"
+printf '// expect: one\n// expect-status: 3\n' > "$t/status.c"
+printf '// nothing expected here\n' > "$t/empty.c"
+
+case_ pass PASS --expect "$t/src.c" -- printf 'alpha\nbeta\ngamma\n'
+case_ missing-line FAIL --expect "$t/src.c" -- printf 'alpha\nbeta\n'
+case_ wrong-order FAIL --expect "$t/src.c" -- printf 'gamma\nalpha\n'
+case_ exit-status FAIL -- sh -c 'exit 1'
+case_ expected-status PASS --expect "$t/status.c" -- sh -c 'echo one; exit 3'
+case_ status-mismatch FAIL --status 4 -- sh -c 'exit 3'
+case_ timeout FAIL --timeout 1 -- sleep 5
+case_ no-expect-lines FAIL --expect "$t/empty.c" -- true
+exit $bad
