@@ -31,7 +31,7 @@ _Noreturn void platform_exit(int status);
 _Noreturn void kmain(const struct boot_info *bi);
 
 /* printf to the console: %c %s %d %i %u %x %p, with l/ll/z size prefixes,
-   '0' padding and a width. Returns the number of bytes written. */
+   a width with '0' or '-' (left) padding. Returns the bytes written. */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
 

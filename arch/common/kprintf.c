@@ -7,11 +7,21 @@
 
 struct spec {
     int width;
+    int left;     /* '-': pad on the right */
     char pad;     /* ' ' or '0' */
     int size;     /* 0 int, 1 long, 2 long long, 3 size_t */
 };
 
-static int put_str(const char *s, int width, char pad)
+static int pad_to(int len, int width, char pad)
+{
+    int n = 0;
+
+    for (; len + n < width; n++)
+        platform_putc(pad);
+    return n;
+}
+
+static int put_str(const char *s, int width, char pad, int left)
 {
     int n = 0, len = 0;
 
@@ -19,10 +29,12 @@ static int put_str(const char *s, int width, char pad)
         s = "(null)";
     while (s[len])
         len++;
-    for (; len + n < width; n++)
-        platform_putc(pad);
+    if (!left)
+        n += pad_to(len, width, pad);
     for (int i = 0; i < len; i++)
         platform_putc(s[i]);
+    if (left)
+        n += pad_to(len, width, ' ');
     return n + len;
 }
 
@@ -64,20 +76,20 @@ static int put_number(char conv, va_list *ap, struct spec sp)
 
     switch (conv) {
     case 'u':
-        return put_str(utoa(get_unsigned(ap, sp.size), 10, buf + sizeof buf), sp.width, sp.pad);
+        return put_str(utoa(get_unsigned(ap, sp.size), 10, buf + sizeof buf), sp.width, sp.pad, sp.left);
     case 'x':
-        return put_str(utoa(get_unsigned(ap, sp.size), 16, buf + sizeof buf), sp.width, sp.pad);
+        return put_str(utoa(get_unsigned(ap, sp.size), 16, buf + sizeof buf), sp.width, sp.pad, sp.left);
     case 'p':
         platform_putc('0');
         platform_putc('x');
         s = utoa((uintptr_t)va_arg(*ap, void *), 16, buf + sizeof buf);
-        return 2 + put_str(s, sp.width, '0');
+        return 2 + put_str(s, sp.width, '0', 0);
     }
     v = get_signed(ap, sp.size);
     s = utoa(v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, 10, buf + sizeof buf);
     if (v < 0)
         *--s = '-';
-    return put_str(s, sp.width, sp.pad);
+    return put_str(s, sp.width, sp.pad, sp.left);
 }
 
 static const char *parse_spec(const char *f, struct spec *sp)
@@ -85,8 +97,13 @@ static const char *parse_spec(const char *f, struct spec *sp)
     sp->width = 0;
     sp->pad = ' ';
     sp->size = 0;
-    if (*f == '0')
-        sp->pad = '0';
+    sp->left = 0;
+    for (; *f == '-' || *f == '0'; f++) {
+        if (*f == '-')
+            sp->left = 1;
+        else
+            sp->pad = '0';
+    }
     while (*f >= '0' && *f <= '9')
         sp->width = sp->width * 10 + (*f++ - '0');
     for (; *f == 'l' || *f == 'z'; f++)
@@ -110,7 +127,7 @@ int kvprintf(const char *fmt, va_list ap)
         f = parse_spec(f + 1, &sp);
         switch (*f) {
         case 'c': platform_putc((char)va_arg(aq, int)); n++; break;
-        case 's': n += put_str(va_arg(aq, const char *), sp.width, ' '); break;
+        case 's': n += put_str(va_arg(aq, const char *), sp.width, ' ', sp.left); break;
         case '%': platform_putc('%'); n++; break;
         case 'd': case 'i': case 'u': case 'x': case 'p':
             n += put_number(*f, &aq, sp);

@@ -1,0 +1,96 @@
+/* kernel.c - portable kernel services shared by every arch: start-up, the
+   event loop, interrupt registration and the fault report.
+
+   The headers' implementations live here, once for the whole kernel. */
+#define ASYNC_IMPLEMENTATION
+#define IRQ_IMPLEMENTATION
+#define TIMER_IMPLEMENTATION
+#include "loop.h"
+
+irq_table kernel_irqs;
+timer_queue kernel_timers;
+async_rt kernel_rt;
+struct kernel_stats kernel_stats;
+
+/* The handler a driver registered, called by the wrapper below. */
+static struct {
+    irq_handler fn;
+    void *ctx;
+} handlers[PLATFORM_IRQ_MAX];
+
+static void count_timer_irq(void *ctx, unsigned irq)
+{
+    (void)ctx;
+    (void)irq;
+    kernel_stats.timer_irqs++;
+}
+
+void kernel_init(const struct boot_info *bi)
+{
+    kprintf("breadboard: kernel for %s, entered via %s\n", bi->arch, bi->entry);
+    kprintf("console: %s\n", bi->console);
+    kprintf("memory: %llu MiB\n", (unsigned long long)(bi->mem_bytes >> 20));
+    kprintf("cmdline: \"%s\"\n", bi->cmdline);
+    irq_table_init(&kernel_irqs);
+    timer_queue_init(&kernel_timers);
+    async_init(&kernel_rt, &kernel_irqs);
+    platform_init(bi, &kernel_irqs);
+    irq_register(&kernel_irqs, PLATFORM_TIMER_IRQ, count_timer_irq, 0);
+}
+
+//! [deferred]
+/* Runs in the loop: the driver's handler, then the line is live again. */
+static void run_deferred(void *ctx, unsigned irq)
+{
+    (void)ctx;
+    handlers[irq].fn(handlers[irq].ctx, irq);
+    platform_irq_unmask(irq);
+}
+//! [deferred]
+
+bool kernel_irq_register(unsigned irq, irq_handler fn, void *ctx)
+{
+    if (irq >= PLATFORM_IRQ_MAX || !irq_register(&kernel_irqs, irq, run_deferred, 0))
+        return false;
+    handlers[irq].fn = fn;
+    handlers[irq].ctx = ctx;
+    return platform_irq_unmask(irq);
+}
+
+//! [loop]
+uint64_t kernel_loop(bool (*done)(void *ctx), void *ctx)
+{
+    uint64_t now = platform_now();
+
+    for (;;) {
+        kernel_stats.iterations++;
+        ktick(&kernel_rt);                  /* deferred irq work, callbacks, submissions */
+        timer_run(&kernel_timers, now);
+        if (done && done(ctx))
+            return now;
+        /* Look for work with interrupts off, so that one arriving after the
+           look ends the wait instead of being slept through. */
+        platform_irq_off();
+        if (!async_idle(&kernel_rt) || irq_pending(&kernel_irqs) ||
+            timer_next_deadline(&kernel_timers) <= platform_now()) {
+            platform_irq_on();
+            now = platform_now();
+            continue;
+        }
+        kernel_stats.waits++;
+        now = platform_wfi(timer_next_deadline(&kernel_timers));
+    }
+}
+//! [loop]
+
+_Noreturn void kernel_fault(const char *what, uint64_t pc, uint64_t addr,
+                            const struct fault_reg *regs, unsigned nregs)
+{
+    kprintf("FAULT: %s at pc %p, address %p\n", what, (void *)(uintptr_t)pc,
+            (void *)(uintptr_t)addr);
+    for (unsigned i = 0; i < nregs; i++)
+        kprintf("  %-6s %016llx%s", regs[i].name, (unsigned long long)regs[i].value,
+                i % 3 == 2 || i + 1 == nregs ? "\n" : "");
+    kprintf("FAULT: stopping with status %d\n", KERNEL_FAULT_STATUS);
+    platform_exit(KERNEL_FAULT_STATUS);
+}

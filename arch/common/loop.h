@@ -1,0 +1,37 @@
+/* loop.h - the portable kernel's event loop and the glue between the
+   headers (irq.h, timer.h, async.h) and the platform contract. */
+#ifndef BREADBOARD_LOOP_H
+#define BREADBOARD_LOOP_H
+
+#include "platform.h"
+#include "async.h"
+#include "irq.h"
+#include "timer.h"
+
+/* The kernel's one instance of each runtime structure. */
+extern irq_table kernel_irqs;
+extern timer_queue kernel_timers;
+extern async_rt kernel_rt;
+
+/* What the loop counts, for the tests and the boot log. */
+struct kernel_stats {
+    uint64_t iterations;    /* passes through the loop */
+    uint64_t waits;         /* calls to platform_wfi */
+    uint64_t timer_irqs;    /* timer interrupts seen (deferred) */
+};
+extern struct kernel_stats kernel_stats;
+
+/* Print what boot found, bring the platform up (interrupts stay off), and
+   set up the runtime. Call once from kmain. */
+void kernel_init(const struct boot_info *bi);
+
+/* Register `fn` for device interrupt `irq` and unmask it at the
+   controller. `fn` runs from the loop, never in the ISR; afterwards the
+   line is unmasked again (the ISR masks level-triggered lines). */
+bool kernel_irq_register(unsigned irq, irq_handler fn, void *ctx);
+
+/* Run the event loop until `done(ctx)` returns true (checked once per
+   pass). NULL runs forever. Returns the time it stopped. */
+uint64_t kernel_loop(bool (*done)(void *ctx), void *ctx);
+
+#endif

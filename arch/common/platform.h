@@ -1,0 +1,124 @@
+/* platform.h - the porting contract: what an architecture provides to the
+   portable kernel. Everything a new port must write is declared here, in the
+   order to write it; book/porting.md walks through it.
+
+   For each function: its preconditions, the interrupt state on entry and on
+   exit ("irqs off" means the CPU does not take interrupts: x64 RFLAGS.IF = 0,
+   arm64 DAIF.I = 1, rv64 sstatus.SIE = 0), and whether an ISR may call it.
+   The kernel is single-CPU: "atomic" below means atomic against this CPU's
+   own interrupt handlers. */
+#ifndef BREADBOARD_PLATFORM_H
+#define BREADBOARD_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch.h"   /* the arch's own: PLATFORM_IRQ_MAX and friends, below */
+#include "kernel.h"
+
+struct irq_table;
+
+/* --- 1. Early boot (assembly, arch/<arch>/boot.S) ----------------------
+   Set up a stack, zero BSS, and call the arch's C entry with interrupts off,
+   which brings up the console and calls kmain(). No function here is called
+   before that. */
+
+/* --- 2. Console and exit: platform_putc(), platform_exit() in kernel.h.
+   Both work from any context, ISRs and fault handlers included, with irqs
+   in any state, and before platform_init(). */
+
+/* --- 3. Initialisation ------------------------------------------------- */
+
+/* Install the exception and interrupt vectors, bring up the interrupt
+   controller with every device line masked, find the timer's frequency and
+   print it with how it was found ("timer: ... Hz from ..."), and remember
+   `irqs`: ISRs record device events there with irq_raise().
+   Pre: console up; called once, from kmain. Irqs: off on entry, STILL OFF
+   on exit: a port must not enable interrupts here. They are first enabled
+   by platform_wfi(), from the event loop. Not ISR-safe. */
+void platform_init(const struct boot_info *bi, struct irq_table *irqs);
+
+/* --- 4. Time ------------------------------------------------------------ */
+
+/* Nanoseconds since platform_init() found the timer: monotonic, never
+   going backwards. Irqs: any, unchanged. ISR-safe. */
+uint64_t platform_now(void);
+
+/* The event loop's wait. Program the one hardware one-shot for `deadline`
+   (a platform_now() value; PLATFORM_NEVER for none; a deadline already
+   past fires at once), then enable interrupts and wait for one *atomically*:
+   an interrupt that became pending after the caller last looked for work
+   must end the wait, not be slept through. Interrupts that arrived are
+   handled (their ISRs run) before this returns.
+   Pre: irqs OFF on entry (so the caller's "is there work?" check and the
+   wait cannot be split by an interrupt). Irqs ON on exit. Returns
+   platform_now(). May return early (any interrupt wakes it). Not ISR-safe. */
+uint64_t platform_wfi(uint64_t deadline);
+#define PLATFORM_NEVER UINT64_MAX
+
+/* --- 5. Interrupt control ---------------------------------------------- */
+
+/* Mask or unmask interrupts on this CPU. Irqs: as named on exit. Not to be
+   called from an ISR (ISRs run with irqs off and must leave them so). */
+void platform_irq_off(void);
+void platform_irq_on(void);
+
+/* Unmask (enable) or mask device interrupt `irq` at the controller. `irq`
+   is the number the arch's ISRs pass to irq_raise(): the GSI on x64, the
+   GIC INTID on arm64, the PLIC source on rv64. Returns false for a number
+   the controller does not have. Irqs: any, unchanged. Not ISR-safe.
+
+   Deferral and level-triggered lines: an ISR records the event and then
+   masks a level-triggered source before it ends the interrupt at the
+   controller (otherwise the still-asserted line would fire again at once,
+   before the deferred handler could quiet the device). kernel_irq_done()
+   unmasks it after the handler ran. */
+bool platform_irq_unmask(unsigned irq);
+bool platform_irq_mask(unsigned irq);
+
+/* Make interrupt `irq` pending through the interrupt controller itself,
+   exactly as if a device had raised it: x64 a self-IPI to its vector;
+   arm64 an SGI (irq < 16) or a write to GICD_ISPENDR; rv64 the supervisor
+   software interrupt (only PLATFORM_SOFT_IRQ). Used by the tests to drive
+   the full ISR -> deferred -> handler path. Returns false if the arch cannot
+   raise that number. Irqs: any, unchanged. ISR-safe. */
+bool platform_irq_trigger(unsigned irq);
+
+/* Each arch's arch.h defines three interrupt numbers:
+     PLATFORM_IRQ_MAX    one past the largest irq number its ISRs raise;
+     PLATFORM_SOFT_IRQ   one that platform_irq_trigger() can always raise
+                         and that no device uses;
+     PLATFORM_TIMER_IRQ  the one its timer ISR raises when the one-shot
+                         fires (the kernel counts them; the wake-up itself
+                         is what matters). */
+
+/* --- 6. Faults ---------------------------------------------------------
+   Each arch's trap code reports a CPU exception it does not expect with
+   kernel_fault(): the exception's name, the faulting address, and the
+   registers, then exits with KERNEL_FAULT_STATUS. */
+#define KERNEL_FAULT_STATUS 3
+
+/* A register for the fault report: name and value. */
+struct fault_reg {
+    const char *name;
+    uint64_t value;
+};
+
+/* Print "FAULT: <what> at <pc>, address <addr>", then every register, then
+   end the run with KERNEL_FAULT_STATUS. Called from the trap handler with
+   irqs off. Portable (arch/common/kernel.c). */
+_Noreturn void kernel_fault(const char *what, uint64_t pc, uint64_t addr,
+                            const struct fault_reg *regs, unsigned nregs);
+
+/* --- 7. Barriers, atomics, bit scans -------------------------------------
+   The portable code uses the compiler's __atomic builtins and
+   __builtin_ctz/clz, which GCC and Clang lower to each arch's instructions
+   (x64 lock-prefixed ops and bsf/tzcnt; arm64 ldxr/stxr or LSE; rv64 the A
+   extension's amo* and lr/sc). A port to a compiler without them provides
+   these four. All are ISR-safe. */
+#define platform_barrier()       __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define platform_ffs(x)          ((x) ? __builtin_ctz(x) + 1 : 0)   /* 1-based; 0 if none */
+#define platform_fls(x)          ((x) ? 32 - __builtin_clz(x) : 0)  /* 1-based; 0 if none */
+#define platform_atomic_or(p, v) __atomic_fetch_or((p), (v), __ATOMIC_SEQ_CST)
+
+#endif

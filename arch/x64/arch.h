@@ -1,0 +1,87 @@
+/* arch.h - x64 definitions the portable kernel and the x64 files share:
+   the interrupt vector plan and small instruction wrappers. */
+#ifndef BREADBOARD_X64_ARCH_H
+#define BREADBOARD_X64_ARCH_H
+
+#include <stdint.h>
+
+/* Vector plan. 0-31 are CPU exceptions (SDM vol. 3, table 6-1). The 8259
+   pair is remapped to 0x20-0x2f, where only its spurious IRQ7/IRQ15 should
+   ever arrive (every PIC line stays masked). Device interrupt n (the GSI
+   for IOAPIC lines) uses vector 0x30 + n. */
+#define VEC_PIC_BASE      0x20
+#define VEC_IRQ_BASE      0x30
+#define VEC_SPURIOUS      0xff     /* LAPIC spurious-interrupt vector */
+#define PLATFORM_IRQ_MAX  0xcf     /* irq numbers 0..0xce: vectors 0x30..0xfe */
+#define PLATFORM_SOFT_IRQ 0xb0     /* vector 0xe0: self-IPI, no device */
+#define PLATFORM_TIMER_IRQ 0xbf    /* vector 0xef: the LAPIC timer */
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+struct cpuid { uint32_t a, b, c, d; };
+
+static inline struct cpuid cpuid(uint32_t leaf, uint32_t sub)
+{
+    struct cpuid r;
+    __asm__ volatile("cpuid" : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d) : "a"(leaf), "c"(sub));
+    return r;
+}
+
+static inline uint32_t mmio_read32(uintptr_t addr)
+{
+    return *(volatile uint32_t *)addr;
+}
+
+static inline void mmio_write32(uintptr_t addr, uint32_t v)
+{
+    *(volatile uint32_t *)addr = v;
+}
+
+/* The register frame trap.S builds: general registers pushed by the stub,
+   then vector and error code, then what the CPU pushed (SDM vol. 3, 6.14). */
+struct trapframe {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* lapic.c */
+void lapic_init(void);
+void lapic_eoi(void);
+void lapic_self_ipi(uint8_t vector);
+void lapic_timer_init(uint8_t vector);
+void lapic_timer_arm(uint64_t deadline_ns);
+uint64_t tsc_to_ns(uint64_t tsc);
+
+/* ioapic (in platform.c until the IOAPIC header takes over) */
+#endif

@@ -1,0 +1,231 @@
+/* lapic.c - x64 time and the local APIC.
+
+   The clock is the TSC (constant-rate on every CPU we care about, and on
+   KVM and QEMU). Its frequency comes from CPUID where the CPU or the
+   hypervisor states it (leaf 0x15, then 0x16), else from counting TSC
+   ticks across a known interval of the 8254 PIT's channel 2. Where none of
+   these answers, we say so and stop: guessing would make every deadline
+   wrong.
+
+   Events come from the LAPIC timer: in TSC-deadline mode where CPUID says
+   so (the timer fires when the TSC reaches a value: no conversion, no
+   drift), else in one-shot mode with a count calibrated against the TSC.
+   Registers are reached as MSRs in x2APIC mode, else through MMIO at the
+   xAPIC base (SDM vol. 3, chapter 11). */
+#include "../common/platform.h"
+#include "arch.h"
+#include "timer.h"
+
+#define MSR_APIC_BASE     0x1b
+#define APIC_BASE_ENABLE  (1u << 11)
+#define APIC_BASE_X2APIC  (1u << 10)
+#define MSR_TSC_DEADLINE  0x6e0
+#define X2APIC_MSR(off)   (0x800u + ((off) >> 4))
+
+/* LAPIC register offsets (xAPIC MMIO offsets; x2APIC MSR = 0x800 + off/16). */
+#define LAPIC_ID      0x020
+#define LAPIC_TPR     0x080
+#define LAPIC_EOI     0x0b0
+#define LAPIC_SVR     0x0f0
+#define LAPIC_ICR     0x300
+#define LAPIC_LVT_TMR 0x320
+#define LAPIC_LINT0   0x350
+#define LAPIC_LINT1   0x360
+#define LAPIC_LVT_ERR 0x370
+#define LAPIC_TMR_INIT 0x380
+#define LAPIC_TMR_CUR 0x390
+#define LAPIC_TMR_DIV 0x3e0
+#define X2APIC_SELF_IPI 0x83f
+
+#define SVR_ENABLE        (1u << 8)
+#define LVT_MASKED        (1u << 16)
+#define LVT_TSC_DEADLINE  (2u << 17)
+#define ICR_SELF          (1u << 18)     /* destination shorthand 01 */
+#define ICR_PENDING       (1u << 12)
+
+#define CPUID1_X2APIC       (1u << 21)
+#define CPUID1_TSC_DEADLINE (1u << 24)
+
+#define PIT_HZ 1193182u     /* 8254 input clock: 14.31818 MHz / 12 */
+
+static struct {
+    bool x2apic;
+    bool tsc_deadline;
+    uintptr_t mmio;
+    uint64_t tsc_hz;
+    uint64_t tsc0;          /* TSC at time zero */
+    uint64_t lapic_hz;      /* one-shot mode only */
+} apic;
+
+static uint32_t lapic_read(unsigned off)
+{
+    if (apic.x2apic)
+        return (uint32_t)rdmsr(X2APIC_MSR(off));
+    return mmio_read32(apic.mmio + off);
+}
+
+static void lapic_write(unsigned off, uint32_t v)
+{
+    if (apic.x2apic)
+        wrmsr(X2APIC_MSR(off), v);
+    else
+        mmio_write32(apic.mmio + off, v);
+}
+
+void lapic_eoi(void)
+{
+    lapic_write(LAPIC_EOI, 0);
+}
+
+void lapic_self_ipi(uint8_t vector)
+{
+    if (apic.x2apic) {
+        wrmsr(X2APIC_SELF_IPI, vector);
+        return;
+    }
+    lapic_write(LAPIC_ICR, ICR_SELF | vector);
+    for (int i = 0; i < 100000 && (lapic_read(LAPIC_ICR) & ICR_PENDING); i++)
+        ;
+}
+
+void lapic_init(void)
+{
+    uint32_t c = cpuid(1, 0).c;
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+
+    apic.x2apic = (c & CPUID1_X2APIC) != 0;
+    apic.tsc_deadline = (c & CPUID1_TSC_DEADLINE) != 0;
+    base |= APIC_BASE_ENABLE;
+    if (apic.x2apic)
+        base |= APIC_BASE_X2APIC;   /* xAPIC -> x2APIC is the legal order */
+    wrmsr(MSR_APIC_BASE, base);
+    apic.mmio = (uintptr_t)(base & ~0xfffull);
+    lapic_write(LAPIC_TPR, 0);                      /* accept every priority */
+    lapic_write(LAPIC_LINT0, LVT_MASKED);           /* no 8259 ExtINT (yet) */
+    lapic_write(LAPIC_LINT1, LVT_MASKED);
+    lapic_write(LAPIC_LVT_ERR, LVT_MASKED);
+    lapic_write(LAPIC_LVT_TMR, LVT_MASKED);
+    lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
+    kprintf("apic: %s, id %u\n", apic.x2apic ? "x2APIC" : "xAPIC at 0xfee00000",
+            apic.x2apic ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24);
+}
+
+/* CPUID leaf 0x15: TSC = crystal * EBX / EAX, when all three are known. */
+static uint64_t tsc_hz_from_cpuid15(void)
+{
+    struct cpuid r;
+
+    if (cpuid(0, 0).a < 0x15)
+        return 0;
+    r = cpuid(0x15, 0);
+    if (!r.a || !r.b || !r.c)
+        return 0;
+    return (uint64_t)r.c * r.b / r.a;
+}
+
+/* CPUID leaf 0x16: the processor's base frequency in MHz (nominal). */
+static uint64_t tsc_hz_from_cpuid16(void)
+{
+    if (cpuid(0, 0).a < 0x16)
+        return 0;
+    return (uint64_t)(cpuid(0x16, 0).a & 0xffff) * 1000000u;
+}
+
+/* Count TSC ticks while PIT channel 2 counts down 10 ms in mode 0 (its
+   OUT goes high at terminal count, readable as bit 5 of port 0x61; bit 0
+   of port 0x61 is channel 2's gate). No PIT: port 0x61 floats to 0xff, OUT
+   reads high at once, and we report no answer rather than spin. */
+static uint64_t tsc_hz_from_pit(void)
+{
+    const uint32_t count = PIT_HZ / 100;   /* 10 ms */
+    uint64_t t0, t1;
+    long spins = 0;
+
+    outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
+    outb(0x43, 0xb0);                      /* channel 2, lo/hi byte, mode 0 */
+    outb(0x42, (uint8_t)(count & 0xff));
+    outb(0x42, (uint8_t)(count >> 8));
+    t0 = rdtsc();
+    while (!(inb(0x61) & 0x20))
+        if (++spins > 50000000)
+            return 0;                      /* never reached terminal count */
+    t1 = rdtsc();
+    if (spins < 100)
+        return 0;                          /* OUT was high already: no PIT */
+    return (t1 - t0) * PIT_HZ / count;
+}
+
+static const char *find_tsc_hz(void)
+{
+    if ((apic.tsc_hz = tsc_hz_from_cpuid15()))
+        return "CPUID leaf 0x15";
+    if ((apic.tsc_hz = tsc_hz_from_cpuid16()))
+        return "CPUID leaf 0x16";
+    if ((apic.tsc_hz = tsc_hz_from_pit()))
+        return "PIT channel 2 calibration";
+    kprintf("timer: no TSC frequency reference: CPUID leaves 0x15/0x16 are empty "
+            "and no PIT counts; cannot keep time\n");
+    platform_exit(4);
+}
+
+uint64_t tsc_to_ns(uint64_t tsc)
+{
+    return timer_ticks_to_ns(tsc - apic.tsc0, apic.tsc_hz);
+}
+
+/* One-shot mode: how fast the LAPIC timer counts (divide by 1), measured
+   against the now-known TSC over 1 ms. */
+static void calibrate_lapic_timer(void)
+{
+    uint64_t t0 = rdtsc(), wait = apic.tsc_hz / 1000;
+    uint32_t left;
+
+    lapic_write(LAPIC_TMR_DIV, 0xb);       /* divide by 1 */
+    lapic_write(LAPIC_TMR_INIT, 0xffffffffu);
+    while (rdtsc() - t0 < wait)
+        ;
+    left = lapic_read(LAPIC_TMR_CUR);
+    lapic_write(LAPIC_TMR_INIT, 0);
+    apic.lapic_hz = (uint64_t)(0xffffffffu - left) * 1000;
+}
+
+void lapic_timer_init(uint8_t vector)
+{
+    const char *how = find_tsc_hz();
+
+    apic.tsc0 = rdtsc();
+    if (apic.tsc_deadline) {
+        lapic_write(LAPIC_LVT_TMR, LVT_MASKED | LVT_TSC_DEADLINE | vector);
+        lapic_write(LAPIC_LVT_TMR, LVT_TSC_DEADLINE | vector);
+        kprintf("timer: TSC %llu Hz from %s, events: LAPIC TSC-deadline\n",
+                (unsigned long long)apic.tsc_hz, how);
+        return;
+    }
+    calibrate_lapic_timer();
+    lapic_write(LAPIC_LVT_TMR, vector);    /* one-shot mode: bits 18:17 = 00 */
+    kprintf("timer: TSC %llu Hz from %s, events: LAPIC one-shot at %llu Hz\n",
+            (unsigned long long)apic.tsc_hz, how, (unsigned long long)apic.lapic_hz);
+}
+
+/* Program the single hardware one-shot for `deadline` (ns since boot). */
+void lapic_timer_arm(uint64_t deadline)
+{
+    uint64_t now = tsc_to_ns(rdtsc()), ticks;
+
+    if (apic.tsc_deadline) {
+        ticks = timer_ns_to_ticks(deadline, apic.tsc_hz);
+        /* 0 disarms; a past value fires at once (SDM 11.5.4.1). A deadline
+           beyond the TSC's range is as good as never. */
+        wrmsr(MSR_TSC_DEADLINE, deadline == PLATFORM_NEVER || ticks > UINT64_MAX - apic.tsc0
+                                    ? 0 : apic.tsc0 + ticks);
+        return;
+    }
+    if (deadline == PLATFORM_NEVER) {
+        lapic_write(LAPIC_TMR_INIT, 0);    /* 0 stops the one-shot */
+        return;
+    }
+    ticks = deadline > now ? timer_ns_to_ticks(deadline - now, apic.lapic_hz) : 1;
+    /* A longer wait than the 32-bit counter holds wakes early; the loop
+       simply sleeps again. */
+    lapic_write(LAPIC_TMR_INIT, ticks > 0xffffffffu ? 0xffffffffu : ticks ? (uint32_t)ticks : 1);
+}

@@ -1,0 +1,264 @@
+/* platform.c - the x64 side of arch/common/platform.h: the IDT, the trap
+   dispatcher, the 8259 pair (remapped and masked: the LAPIC and IOAPIC do
+   the work), IOAPIC routing of device lines, and the atomic wait. */
+#include "../common/platform.h"
+#include "arch.h"
+#include "irq.h"
+
+#define IOAPIC_BASE   0xfec00000u   /* the PC default; the MADT confirms it */
+#define IOAPIC_REGSEL 0x00
+#define IOAPIC_WIN    0x10
+#define IOAPIC_VER    0x01
+#define IOAPIC_RTE(n) (0x10 + 2 * (n))
+#define RTE_MASKED    (1u << 16)
+#define RTE_LEVEL     (1u << 15)
+
+static struct irq_table *irqs;
+static unsigned ioapic_pins;       /* 0: no IOAPIC answered */
+static uint32_t level_pins;        /* GSIs programmed level-triggered */
+
+/* --- IDT --------------------------------------------------------------- */
+
+struct idt_gate {
+    uint16_t off0, sel;
+    uint8_t ist, type;
+    uint16_t off1;
+    uint32_t off2, zero;
+};
+
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+extern const char trap_stubs[];
+
+/* Every vector gets an interrupt gate (type 0xe: IF cleared on entry, so
+   ISRs run with interrupts off), DPL 0, kernel code selector 0x08. */
+static void idt_init(void)
+{
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) desc;
+
+    for (int v = 0; v < 256; v++) {
+        uint64_t a = (uint64_t)(uintptr_t)(trap_stubs + 16 * v);
+        idt[v].off0 = (uint16_t)a;
+        idt[v].sel = 0x08;
+        idt[v].ist = 0;
+        idt[v].type = 0x8e;
+        idt[v].off1 = (uint16_t)(a >> 16);
+        idt[v].off2 = (uint32_t)(a >> 32);
+        idt[v].zero = 0;
+    }
+    desc.limit = sizeof idt - 1;
+    desc.base = (uint64_t)(uintptr_t)idt;
+    __asm__ volatile("lidt %0" : : "m"(desc));
+}
+
+/* --- 8259 pair: out of the way ------------------------------------------ */
+
+/* Remap the pair to 0x20-0x2f (the power-on 0x08-0x0f collides with CPU
+   exceptions) and mask every line (8259A datasheet: ICW1-ICW4, then OCW1). */
+static void pic_disable(void)
+{
+    static const uint8_t seq[][2] = {
+        { 0x20, 0x11 }, { 0xa0, 0x11 },                  /* ICW1: edge, cascade, ICW4 */
+        { 0x21, VEC_PIC_BASE }, { 0xa1, VEC_PIC_BASE + 8 }, /* ICW2: vector bases */
+        { 0x21, 0x04 }, { 0xa1, 0x02 },                  /* ICW3: slave on IRQ2 */
+        { 0x21, 0x01 }, { 0xa1, 0x01 },                  /* ICW4: 8086 mode */
+        { 0x21, 0xff }, { 0xa1, 0xff },                  /* OCW1: all masked */
+    };
+    for (unsigned i = 0; i < sizeof seq / sizeof seq[0]; i++)
+        outb(seq[i][0], seq[i][1]);
+}
+
+/* A masked 8259 can still deliver IRQ7 (or IRQ15) when a request vanishes
+   before the acknowledge cycle; its in-service bit is then clear. */
+static void pic_spurious(unsigned vector)
+{
+    bool slave = vector == VEC_PIC_BASE + 15;
+    uint16_t cmd = slave ? 0xa0 : 0x20;
+
+    outb(cmd, 0x0b);                 /* OCW3: read ISR */
+    if (!(inb(cmd) & 0x80)) {
+        if (slave)
+            outb(0x20, 0x20);        /* the master did see IRQ2: EOI it */
+        irq_spurious(irqs);
+        return;
+    }
+    outb(cmd, 0x20);                 /* a real one on a masked line: EOI */
+    if (slave)
+        outb(0x20, 0x20);
+    irq_spurious(irqs);
+}
+
+/* --- IOAPIC ------------------------------------------------------------- */
+
+static uint32_t ioapic_read(unsigned reg)
+{
+    mmio_write32(IOAPIC_BASE + IOAPIC_REGSEL, reg);
+    return mmio_read32(IOAPIC_BASE + IOAPIC_WIN);
+}
+
+static void ioapic_write(unsigned reg, uint32_t v)
+{
+    mmio_write32(IOAPIC_BASE + IOAPIC_REGSEL, reg);
+    mmio_write32(IOAPIC_BASE + IOAPIC_WIN, v);
+}
+
+/* Find the IOAPIC and mask every pin. An absent one reads all-ones. */
+static void ioapic_init(void)
+{
+    uint32_t ver = ioapic_read(IOAPIC_VER);
+
+    if (ver == 0xffffffffu) {
+        kprintf("ioapic: none at 0x%x\n", IOAPIC_BASE);
+        return;
+    }
+    ioapic_pins = ((ver >> 16) & 0xff) + 1;
+    for (unsigned i = 0; i < ioapic_pins; i++)
+        ioapic_write(IOAPIC_RTE(i), RTE_MASKED);
+    kprintf("ioapic: version 0x%x, %u pins at 0x%x\n", ver & 0xff, ioapic_pins, IOAPIC_BASE);
+}
+
+/* ISA lines are edge-triggered, active high (the MADT's overrides say
+   otherwise for some; the chipset issue reads them). Destination: APIC 0. */
+static void ioapic_route(unsigned gsi, bool masked)
+{
+    uint32_t lo = (VEC_IRQ_BASE + gsi) | (masked ? RTE_MASKED : 0);
+
+    if (level_pins & (1u << gsi))
+        lo |= RTE_LEVEL;
+    ioapic_write(IOAPIC_RTE(gsi) + 1, 0);
+    ioapic_write(IOAPIC_RTE(gsi), lo);
+}
+
+/* --- traps --------------------------------------------------------------- */
+
+static const char *const exception_names[32] = {
+    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+    "#BR bound range", "#UD invalid opcode", "#NM device not available",
+    "#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+    "#NP segment not present", "#SS stack fault", "#GP general protection",
+    "#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
+    "#MC machine check", "#XM SIMD error", "#VE virtualization", "#CP control protection",
+    "reserved 22", "reserved 23", "reserved 24", "reserved 25", "reserved 26",
+    "reserved 27", "#HV hypervisor injection", "#VC VMM communication",
+    "#SX security", "reserved 31",
+};
+
+static uint64_t read_cr(int n)
+{
+    uint64_t v = 0;
+
+    switch (n) {
+    case 0: __asm__ volatile("mov %%cr0, %0" : "=r"(v)); break;
+    case 2: __asm__ volatile("mov %%cr2, %0" : "=r"(v)); break;
+    case 3: __asm__ volatile("mov %%cr3, %0" : "=r"(v)); break;
+    case 4: __asm__ volatile("mov %%cr4, %0" : "=r"(v)); break;
+    }
+    return v;
+}
+
+static _Noreturn void fault(const struct trapframe *f)
+{
+    const struct fault_reg regs[] = {
+        { "rax", f->rax }, { "rbx", f->rbx }, { "rcx", f->rcx },
+        { "rdx", f->rdx }, { "rsi", f->rsi }, { "rdi", f->rdi },
+        { "rbp", f->rbp }, { "rsp", f->rsp }, { "r8", f->r8 },
+        { "r9", f->r9 }, { "r10", f->r10 }, { "r11", f->r11 },
+        { "r12", f->r12 }, { "r13", f->r13 }, { "r14", f->r14 },
+        { "r15", f->r15 }, { "rip", f->rip }, { "rflags", f->rflags },
+        { "cs", f->cs }, { "ss", f->ss }, { "error", f->error },
+        { "cr0", read_cr(0) }, { "cr2", read_cr(2) }, { "cr3", read_cr(3) },
+        { "cr4", read_cr(4) }, { "vector", f->vector },
+    };
+
+    kernel_fault(exception_names[f->vector & 31], f->rip,
+                 f->vector == 14 ? read_cr(2) : 0, regs, sizeof regs / sizeof regs[0]);
+}
+
+/* Device or software interrupt: record it, quiet a level line until the
+   deferred handler has run, and end the interrupt at the LAPIC. */
+static void device_irq(unsigned irq)
+{
+    if (irq < ioapic_pins && (level_pins & (1u << irq)))
+        ioapic_route(irq, true);
+    irq_raise(irqs, irq);
+    lapic_eoi();
+}
+
+void x64_trap(struct trapframe *f)
+{
+    unsigned v = (unsigned)f->vector;
+
+    if (v < 32)
+        fault(f);
+    if (v >= VEC_PIC_BASE && v < VEC_IRQ_BASE)
+        pic_spurious(v);
+    else if (v == VEC_SPURIOUS)
+        irq_spurious(irqs);          /* no EOI for the spurious vector */
+    else
+        device_irq(v - VEC_IRQ_BASE);
+}
+
+/* --- the contract ------------------------------------------------------ */
+
+void platform_init(const struct boot_info *bi, struct irq_table *table)
+{
+    (void)bi;
+    irqs = table;
+    idt_init();
+    pic_disable();
+    lapic_init();
+    ioapic_init();
+    lapic_timer_init(VEC_IRQ_BASE + PLATFORM_TIMER_IRQ);
+}
+
+uint64_t platform_now(void)
+{
+    return tsc_to_ns(rdtsc());
+}
+
+//! [x64-wfi]
+uint64_t platform_wfi(uint64_t deadline)
+{
+    lapic_timer_arm(deadline);
+    /* STI enables interrupts only after the next instruction, so no
+       interrupt can slip in between it and HLT: one that is already
+       pending ends the HLT at once (SDM vol. 2, STI). */
+    __asm__ volatile("sti; hlt" : : : "memory");
+    return platform_now();
+}
+//! [x64-wfi]
+
+void platform_irq_off(void)
+{
+    __asm__ volatile("cli" : : : "memory");
+}
+
+void platform_irq_on(void)
+{
+    __asm__ volatile("sti" : : : "memory");
+}
+
+bool platform_irq_unmask(unsigned irq)
+{
+    if (irq == PLATFORM_SOFT_IRQ || irq == PLATFORM_TIMER_IRQ)
+        return true;                 /* LAPIC-sourced: nothing to unmask */
+    if (irq >= ioapic_pins)
+        return false;
+    ioapic_route(irq, false);
+    return true;
+}
+
+bool platform_irq_mask(unsigned irq)
+{
+    if (irq >= ioapic_pins)
+        return false;
+    ioapic_route(irq, true);
+    return true;
+}
+
+bool platform_irq_trigger(unsigned irq)
+{
+    if (irq >= PLATFORM_IRQ_MAX)
+        return false;
+    lapic_self_ipi((uint8_t)(VEC_IRQ_BASE + irq));
+    return true;
+}

@@ -1,0 +1,497 @@
+/* vm_loader_test.c - white-box tests of vm/loader.c, the PVH kernel loader.
+
+   Builds ELF images in memory (a good ELF64 and ELF32 PVH kernel, then one
+   broken field at a time), loads each into a RAM buffer, and checks the
+   loader's verdict and what it wrote. A rejected kernel must leave RAM
+   exactly as it was; an accepted one must change only its segments. Every
+   image sits in a buffer of exactly its size, so under AddressSanitizer any
+   read past the end of the "file" is caught. A last pass flips random bytes
+   of the good images: the loader must neither crash nor write out of range.
+
+   Prints "ok NAME" or "FAIL NAME: why" per case; exits 1 if any failed.
+   Build: gcc -std=c11 -I../vm -fsanitize=address,undefined ... vm_loader_test.c
+          ../vm/loader.c */
+#include "../vm/loader.h"
+
+#include <elf.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RAM_SIZE (4u << 20)
+#define RAM_FILL 0xa5
+#define FILE_MAX 0x2000
+
+/* The good image: two PT_LOADs and a PT_NOTE holding two notes, the PVH
+   one second so the walk must step over the first (and its padding). */
+#define TEXT_OFF 0x1000u
+#define TEXT_PADDR 0x100000u
+#define TEXT_FILESZ 0x100u
+#define TEXT_MEMSZ 0x2000u     /* a zeroed tail, like .bss */
+#define DATA_OFF 0x1100u
+#define DATA_PADDR 0x200000u
+#define DATA_SIZE 0x80u
+#define NOTE_OFF 0x200u
+#define ENTRY 0x100010u
+
+struct image {
+    bool is64;
+    uint8_t buf[FILE_MAX];
+    size_t size;
+    size_t phoff, phentsize;
+    size_t pvh_note;            /* offset of the PVH note's header */
+};
+
+static uint8_t *ram, *fill;   /* guest RAM, and what it holds untouched */
+static int failures;
+
+/* ---- building images ----------------------------------------------------- */
+
+static void wr(uint8_t *p, uint64_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+#define SET(p, T, f, v) wr((p) + offsetof(T, f), (v), sizeof(((T *)0)->f))
+#define EH(im, f, v) \
+    ((im)->is64 ? SET((im)->buf, Elf64_Ehdr, f, v) : SET((im)->buf, Elf32_Ehdr, f, v))
+#define PH(im, i, f, v)                                                   \
+    ((im)->is64 ? SET((im)->buf + (im)->phoff + (i) * (im)->phentsize, Elf64_Phdr, f, v) \
+                : SET((im)->buf + (im)->phoff + (i) * (im)->phentsize, Elf32_Phdr, f, v))
+
+static void set_phdr(struct image *im, unsigned i, uint32_t type, uint64_t off,
+                     uint64_t paddr, uint64_t filesz, uint64_t memsz, uint64_t align)
+{
+    PH(im, i, p_type, type);
+    PH(im, i, p_offset, off);
+    PH(im, i, p_vaddr, paddr + 0x80000000u);   /* the loader must use p_paddr */
+    PH(im, i, p_paddr, paddr);
+    PH(im, i, p_filesz, filesz);
+    PH(im, i, p_memsz, memsz);
+    PH(im, i, p_align, align);
+}
+
+/* A note at `off`: 12-byte header, name and descriptor padded to 4. */
+static size_t put_note(uint8_t *p, const char *name, uint32_t type, uint64_t desc,
+                       uint32_t descsz)
+{
+    uint32_t namesz = (uint32_t)strlen(name) + 1, nlen = (namesz + 3) & ~3u;
+
+    wr(p, namesz, 4);
+    wr(p + 4, descsz, 4);
+    wr(p + 8, type, 4);
+    memcpy(p + 12, name, namesz);
+    wr(p + 12 + nlen, desc, descsz);
+    return 12 + nlen + ((descsz + 3) & ~3u);
+}
+
+static void put_ident(struct image *im)
+{
+    uint8_t *e = im->buf;
+
+    memcpy(e, ELFMAG, SELFMAG);
+    e[EI_CLASS] = im->is64 ? ELFCLASS64 : ELFCLASS32;
+    e[EI_DATA] = ELFDATA2LSB;
+    e[EI_VERSION] = EV_CURRENT;
+}
+
+static void put_ehdr(struct image *im)
+{
+    im->phoff = im->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+    im->phentsize = im->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+    put_ident(im);
+    EH(im, e_type, ET_EXEC);
+    EH(im, e_machine, im->is64 ? EM_X86_64 : EM_386);
+    EH(im, e_version, EV_CURRENT);
+    EH(im, e_entry, 0xdead0000u);              /* PVH ignores e_entry */
+    EH(im, e_phoff, im->phoff);
+    EH(im, e_ehsize, im->phoff);
+    EH(im, e_phentsize, im->phentsize);
+    EH(im, e_phnum, 3);
+}
+
+static void put_contents(struct image *im)
+{
+    for (unsigned i = 0; i < TEXT_FILESZ; i++)
+        im->buf[TEXT_OFF + i] = (uint8_t)(i ^ 0x5a);
+    for (unsigned i = 0; i < DATA_SIZE; i++)
+        im->buf[DATA_OFF + i] = (uint8_t)(i ^ 0xc3);
+}
+
+/* A good PVH kernel of either class; ELF64 gets an 8-byte entry note unless
+   desc4 asks for the 4-byte form (both are valid). */
+static void build(struct image *im, bool is64, bool desc4)
+{
+    uint32_t descsz = is64 && !desc4 ? 8 : 4;
+    size_t notes;
+
+    memset(im, 0, sizeof *im);
+    im->is64 = is64;
+    put_ehdr(im);
+    notes = put_note(im->buf + NOTE_OFF, "Breadboard", 1, 0x11223344, 4);
+    im->pvh_note = NOTE_OFF + notes;
+    notes += put_note(im->buf + im->pvh_note, "Xen", 18, ENTRY, descsz);
+    set_phdr(im, 0, PT_LOAD, TEXT_OFF, TEXT_PADDR, TEXT_FILESZ, TEXT_MEMSZ, 0x1000);
+    set_phdr(im, 1, PT_NOTE, NOTE_OFF, 0, notes, notes, 4);
+    set_phdr(im, 2, PT_LOAD, DATA_OFF, DATA_PADDR, DATA_SIZE, DATA_SIZE, 0x1000);
+    put_contents(im);
+    im->size = DATA_OFF + DATA_SIZE;
+}
+
+/* ---- checking ------------------------------------------------------------ */
+
+__attribute__((format(printf, 2, 3)))
+static bool fail(const char *name, const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("FAIL %s: ", name);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    failures++;
+    return false;
+}
+
+/* First RAM byte in [lo, hi) that is not RAM_FILL, or hi. memcmp against
+   a filled copy first: the random pass checks 4 MiB thousands of times. */
+static size_t first_touched(size_t lo, size_t hi)
+{
+    if (lo < hi && memcmp(ram + lo, fill + lo, hi - lo) == 0)
+        return hi;
+    for (size_t a = lo; a < hi; a++)
+        if (ram[a] != RAM_FILL)
+            return a;
+    return hi;
+}
+
+static bool ram_untouched(const char *name, size_t lo, size_t hi)
+{
+    size_t a = first_touched(lo, hi);
+
+    return a == hi || fail(name, "RAM at %#zx changed (%#x)", a, ram[a]);
+}
+
+/* Load a copy of the image in a buffer of exactly `size` bytes. */
+static enum loader_err load(const struct image *im, size_t size, size_t ram_size,
+                            struct loader_result *r)
+{
+    uint8_t *file = malloc(size ? size : 1);
+    enum loader_err err;
+
+    memcpy(file, im->buf, size);
+    memset(ram, RAM_FILL, RAM_SIZE);
+    err = loader_load_pvh(size ? file : NULL, size, ram, ram_size, r);
+    free(file);
+    return err;
+}
+
+static void expect_reject(const char *name, const struct image *im, size_t size,
+                          size_t ram_size, enum loader_err want)
+{
+    struct loader_result r;
+    enum loader_err err = load(im, size, ram_size, &r);
+
+    if (err != want)
+        fail(name, "loader said %d (%s), want %d", err, r.msg, want);
+    else if (!r.msg[0])
+        fail(name, "no message");
+    else if (ram_untouched(name, 0, RAM_SIZE))
+        printf("ok %s (%s)\n", name, r.msg);
+}
+
+static bool segment_loaded(const char *name, const struct image *im, size_t off,
+                           size_t paddr, size_t filesz, size_t memsz)
+{
+    if (memcmp(ram + paddr, im->buf + off, filesz) != 0)
+        return fail(name, "segment at %#zx not copied", paddr);
+    for (size_t a = paddr + filesz; a < paddr + memsz; a++)
+        if (ram[a] != 0)
+            return fail(name, "tail byte at %#zx not zeroed", a);
+    return true;
+}
+
+static void expect_load(const char *name, const struct image *im)
+{
+    struct loader_result r;
+    enum loader_err err = load(im, im->size, RAM_SIZE, &r);
+
+    if (err != LOADER_OK)
+        fail(name, "refused: %s", r.msg);
+    else if (r.entry != ENTRY || r.lo != TEXT_PADDR || r.hi != DATA_PADDR + DATA_SIZE)
+        fail(name, "entry %#llx range [%#llx, %#llx)", (unsigned long long)r.entry,
+             (unsigned long long)r.lo, (unsigned long long)r.hi);
+    else if (segment_loaded(name, im, TEXT_OFF, TEXT_PADDR, TEXT_FILESZ, TEXT_MEMSZ) &&
+             segment_loaded(name, im, DATA_OFF, DATA_PADDR, DATA_SIZE, DATA_SIZE) &&
+             ram_untouched(name, 0, TEXT_PADDR) &&
+             ram_untouched(name, TEXT_PADDR + TEXT_MEMSZ, DATA_PADDR) &&
+             ram_untouched(name, DATA_PADDR + DATA_SIZE, RAM_SIZE))
+        printf("ok %s\n", name);
+}
+
+/* ---- the cases ----------------------------------------------------------- */
+
+static void good_images(void)
+{
+    struct image im;
+
+    build(&im, true, false);
+    expect_load("valid-elf64", &im);
+    build(&im, false, false);
+    expect_load("valid-elf32", &im);
+    build(&im, true, true);
+    expect_load("valid-elf64-4-byte-entry-note", &im);
+    /* A zero-sized segment occupies nothing, wherever it claims to be. */
+    build(&im, true, false);
+    EH(&im, e_phnum, 4);
+    set_phdr(&im, 3, PT_LOAD, 0, 0xfffffffffffff000ull, 0, 0, 0);
+    expect_load("empty-segment-anywhere", &im);
+}
+
+static void file_cases(void)
+{
+    struct image im;
+
+    build(&im, true, false);
+    expect_reject("empty", &im, 0, RAM_SIZE, LOADER_E_EMPTY);
+    expect_reject("one-byte", &im, 1, RAM_SIZE, LOADER_E_SHORT);
+    expect_reject("truncated-ident", &im, 10, RAM_SIZE, LOADER_E_SHORT);
+    expect_reject("truncated-header", &im, 40, RAM_SIZE, LOADER_E_SHORT);
+    im.buf[0] = 'x';
+    expect_reject("one-byte-not-elf", &im, 1, RAM_SIZE, LOADER_E_NOT_ELF);
+    build(&im, true, false);
+    im.buf[2] = 'X';
+    expect_reject("bad-magic", &im, im.size, RAM_SIZE, LOADER_E_NOT_ELF);
+    build(&im, true, false);
+    expect_reject("truncated-phdrs", &im, 0x60, RAM_SIZE, LOADER_E_PHDRS);
+    expect_reject("truncated-segments", &im, 0x1080, RAM_SIZE, LOADER_E_SEG_FILE);
+    expect_reject("ram-too-small", &im, im.size, 0x80000, LOADER_E_RAM);
+}
+
+static void ident_cases(void)
+{
+    struct image im;
+
+    build(&im, true, false);
+    im.buf[EI_CLASS] = 3;
+    expect_reject("wrong-class", &im, im.size, RAM_SIZE, LOADER_E_CLASS);
+    build(&im, true, false);
+    im.buf[EI_DATA] = ELFDATA2MSB;
+    expect_reject("big-endian", &im, im.size, RAM_SIZE, LOADER_E_ENDIAN);
+    build(&im, true, false);
+    im.buf[EI_VERSION] = 2;
+    expect_reject("bad-ident-version", &im, im.size, RAM_SIZE, LOADER_E_VERSION);
+    build(&im, true, false);
+    EH(&im, e_machine, EM_AARCH64);
+    expect_reject("wrong-machine-aarch64", &im, im.size, RAM_SIZE, LOADER_E_MACHINE);
+    build(&im, true, false);
+    EH(&im, e_machine, EM_386);
+    expect_reject("wrong-machine-elf64-i386", &im, im.size, RAM_SIZE, LOADER_E_MACHINE);
+    build(&im, false, false);
+    EH(&im, e_machine, EM_X86_64);
+    expect_reject("wrong-machine-elf32-x86-64", &im, im.size, RAM_SIZE, LOADER_E_MACHINE);
+    build(&im, true, false);
+    EH(&im, e_type, ET_DYN);
+    expect_reject("not-executable", &im, im.size, RAM_SIZE, LOADER_E_TYPE);
+}
+
+static void phdr_table_cases(void)
+{
+    struct image im;
+
+    build(&im, true, false);
+    EH(&im, e_phoff, im.size - 10);
+    expect_reject("phdrs-past-eof", &im, im.size, RAM_SIZE, LOADER_E_PHDRS);
+    build(&im, true, false);
+    EH(&im, e_phoff, 0xffffffffffffff00ull);
+    expect_reject("phdrs-offset-wraps", &im, im.size, RAM_SIZE, LOADER_E_PHDRS);
+    build(&im, true, false);
+    EH(&im, e_phnum, 0xffff);
+    expect_reject("phdrs-count-huge", &im, im.size, RAM_SIZE, LOADER_E_PHDRS);
+    build(&im, true, false);
+    EH(&im, e_phnum, 0);
+    expect_reject("no-phdrs", &im, im.size, RAM_SIZE, LOADER_E_PHDRS);
+    build(&im, true, false);
+    EH(&im, e_phentsize, 32);
+    expect_reject("phentsize-wrong", &im, im.size, RAM_SIZE, LOADER_E_PHDRS);
+}
+
+static void segment_cases(bool is64)
+{
+    struct image im;
+    char name[64];
+
+#define CASE(label, stmt, want)                                             \
+    do {                                                                   \
+        build(&im, is64, false);                                           \
+        stmt;                                                              \
+        snprintf(name, sizeof name, "%s-elf%d", label, is64 ? 64 : 32);     \
+        expect_reject(name, &im, im.size, RAM_SIZE, want);                 \
+    } while (0)
+
+    CASE("segment-past-ram", PH(&im, 2, p_paddr, RAM_SIZE - 0x40), LOADER_E_SEG_RAM);
+    CASE("segment-huge", PH(&im, 2, p_memsz, 0xfffff000u), LOADER_E_SEG_RAM);
+    CASE("segment-overlaps-start-info", PH(&im, 2, p_paddr, LOADER_INFO_END - 0x10),
+         LOADER_E_SEG_INFO);
+    CASE("segment-covers-start-info", (PH(&im, 2, p_paddr, 0), PH(&im, 2, p_memsz, 0x10000)),
+         LOADER_E_SEG_INFO);
+    CASE("filesz-gt-memsz", PH(&im, 2, p_memsz, DATA_SIZE - 1), LOADER_E_SEG_SIZE);
+    CASE("offset-filesz-past-eof", PH(&im, 2, p_offset, DATA_OFF + 1), LOADER_E_SEG_FILE);
+    CASE("offset-past-eof", PH(&im, 2, p_offset, 0xfffffff0u), LOADER_E_SEG_FILE);
+    CASE("note-segment-past-eof", PH(&im, 1, p_filesz, 0x10000), LOADER_E_SEG_FILE);
+    CASE("entry-outside-segments", wr(im.buf + im.pvh_note + 16, 0x300000, 4),
+         LOADER_E_ENTRY);
+    CASE("entry-in-bss-tail", wr(im.buf + im.pvh_note + 16, TEXT_PADDR + TEXT_FILESZ, 4),
+         LOADER_E_ENTRY);
+    CASE("missing-pvh-note", PH(&im, 1, p_type, PT_NULL), LOADER_E_NO_PVH);
+    CASE("pvh-note-wrong-name", im.buf[im.pvh_note + 14] = 'm', LOADER_E_NO_PVH);
+    CASE("pvh-note-wrong-type", wr(im.buf + im.pvh_note + 8, 17, 4), LOADER_E_NO_PVH);
+    CASE("note-namesz-huge", wr(im.buf + NOTE_OFF, 0xffffffffu, 4), LOADER_E_NOTE);
+    CASE("note-descsz-huge", wr(im.buf + NOTE_OFF + 4, 0xffffffffu, 4), LOADER_E_NOTE);
+    CASE("pvh-note-namesz-huge", wr(im.buf + im.pvh_note, 0xffffffffu, 4), LOADER_E_NOTE);
+    CASE("pvh-note-descsz-huge", wr(im.buf + im.pvh_note + 4, 0xffffffffu, 4),
+         LOADER_E_NOTE);
+    CASE("pvh-note-descsz-2", wr(im.buf + im.pvh_note + 4, 2, 4), LOADER_E_NOTE);
+#undef CASE
+}
+
+/* Only ELF64 can say these: addresses and entries beyond 32 bits. */
+static void wide_cases(void)
+{
+    struct image im;
+
+    build(&im, true, false);
+    PH(&im, 2, p_paddr, 0xfffffffffffff000ull);
+    PH(&im, 2, p_memsz, 0x2000);
+    expect_reject("address-wraps-2^64", &im, im.size, RAM_SIZE, LOADER_E_SEG_WRAP);
+    build(&im, true, false);
+    PH(&im, 2, p_offset, 0xffffffffffffff00ull);
+    PH(&im, 2, p_filesz, 0x200);
+    PH(&im, 2, p_memsz, 0x200);
+    expect_reject("offset-wraps-2^64", &im, im.size, RAM_SIZE, LOADER_E_SEG_FILE);
+    build(&im, true, false);
+    wr(im.buf + im.pvh_note + 16, 0x100000000ull + ENTRY, 8);
+    expect_reject("entry-above-4g", &im, im.size, RAM_SIZE, LOADER_E_ENTRY);
+}
+
+/* ---- start info ---------------------------------------------------------- */
+
+static uint64_t rd(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+
+    while (n--)
+        v = v << 8 | p[n];
+    return v;
+}
+
+static bool memmap_ok(const char *name, const uint8_t *e)
+{
+    static const uint64_t want[3][3] = {
+        { 0, 0x9fc00, 1 }, { 0x9fc00, 0x100000 - 0x9fc00, 2 }, { 0x100000, RAM_SIZE - 0x100000, 1 },
+    };
+
+    for (int i = 0; i < 3; i++, e += 24)
+        if (rd(e, 8) != want[i][0] || rd(e + 8, 8) != want[i][1] || rd(e + 16, 4) != want[i][2])
+            return fail(name, "memmap entry %d is {%#llx, %#llx, %llu}", i,
+                        (unsigned long long)rd(e, 8), (unsigned long long)rd(e + 8, 8),
+                        (unsigned long long)rd(e + 16, 4));
+    return true;
+}
+
+static bool start_info_ok(const char *name, uint32_t si, const char *cmdline)
+{
+    const uint8_t *p = ram + si;
+
+    if (rd(p, 4) != LOADER_START_MAGIC || rd(p + 4, 4) != 1)
+        return fail(name, "magic %#llx version %llu", (unsigned long long)rd(p, 4),
+                    (unsigned long long)rd(p + 4, 4));
+    if (rd(p + 24, 8) != LOADER_CMDLINE_PADDR || strcmp((char *)ram + LOADER_CMDLINE_PADDR, cmdline))
+        return fail(name, "command line not where start info says");
+    if (rd(p + 32, 8) != 0 || rd(p + 40, 8) != LOADER_MEMMAP_PADDR || rd(p + 48, 4) != 3)
+        return fail(name, "rsdp/memmap fields wrong");
+    return memmap_ok(name, ram + LOADER_MEMMAP_PADDR) &&
+           ram_untouched(name, 0, LOADER_INFO_BASE) &&
+           ram_untouched(name, LOADER_INFO_END, RAM_SIZE);
+}
+
+static void start_info_cases(void)
+{
+    static char long_line[LOADER_CMDLINE_MAX + 2];
+    struct loader_result r;
+    uint32_t si = 0;
+
+    memset(ram, RAM_FILL, RAM_SIZE);
+    if (loader_start_info(ram, RAM_SIZE, "console=ttyS0 quiet", &si, &r) != LOADER_OK)
+        fail("start-info", "refused: %s", r.msg);
+    else if (start_info_ok("start-info", si, "console=ttyS0 quiet"))
+        printf("ok start-info\n");
+    memset(long_line, 'x', LOADER_CMDLINE_MAX);
+    memset(ram, RAM_FILL, RAM_SIZE);
+    if (loader_start_info(ram, RAM_SIZE, long_line, &si, &r) != LOADER_OK)
+        fail("start-info-cmdline-max", "refused: %s", r.msg);
+    else if (start_info_ok("start-info-cmdline-max", si, long_line))
+        printf("ok start-info-cmdline-max\n");
+    long_line[LOADER_CMDLINE_MAX] = 'x';
+    memset(ram, RAM_FILL, RAM_SIZE);
+    if (loader_start_info(ram, RAM_SIZE, long_line, &si, &r) != LOADER_E_CMDLINE)
+        fail("start-info-cmdline-too-long", "accepted a %u-byte line", LOADER_CMDLINE_MAX + 1);
+    else if (ram_untouched("start-info-cmdline-too-long", 0, RAM_SIZE))
+        printf("ok start-info-cmdline-too-long\n");
+}
+
+/* ---- random damage ------------------------------------------------------- */
+
+/* Flip bytes in the headers and notes of good images. Whatever the loader
+   decides, it must not read outside the file (ASan) and, if it refuses,
+   must not have written RAM; if it accepts, RAM outside the range it
+   reports loading must be untouched. Deterministic (fixed seed). */
+static void random_damage(void)
+{
+    struct loader_result r;
+    struct image im;
+    unsigned long seed = 12345, bad = 0;
+
+    for (int n = 0; n < 3000 && !bad; n++) {
+        build(&im, n & 1, false);
+        for (int k = 0; k < 1 + n % 4; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            im.buf[(seed >> 33) % 0x260] ^= (uint8_t)(1u << ((seed >> 20) & 7));
+        }
+        if (load(&im, im.size, RAM_SIZE, &r) != LOADER_OK)
+            bad = first_touched(0, RAM_SIZE) != RAM_SIZE;
+        else
+            bad = r.lo > r.hi || r.hi > RAM_SIZE || first_touched(0, r.lo) != r.lo ||
+                  first_touched(r.hi, RAM_SIZE) != RAM_SIZE;
+        if (bad)
+            fail("random-damage", "case %d: RAM touched (loader said: %s)", n, r.msg);
+    }
+    if (!bad)
+        printf("ok random-damage (3000 images)\n");
+}
+
+int main(void)
+{
+    ram = malloc(RAM_SIZE);
+    fill = malloc(RAM_SIZE);
+    if (!ram || !fill)
+        return 2;
+    memset(fill, RAM_FILL, RAM_SIZE);
+    good_images();
+    file_cases();
+    ident_cases();
+    phdr_table_cases();
+    segment_cases(true);
+    segment_cases(false);
+    wide_cases();
+    start_info_cases();
+    random_damage();
+    free(ram);
+    free(fill);
+    printf("%s: %d failure%s\n", failures ? "FAIL" : "PASS", failures, failures == 1 ? "" : "s");
+    return failures != 0;
+}

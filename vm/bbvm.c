@@ -1,0 +1,729 @@
+/* bbvm.c - Breadboard's KVM monitor: one x86 vCPU, a PVH kernel, a 16550 UART.
+
+   Usage: bbvm [options] KERNEL   (`bbvm --help` lists the options)
+
+   The monitor checks everything the operator gave it (flags, then the kernel
+   file) before it opens /dev/kvm, builds a VM with guest RAM at physical 0,
+   enters the kernel as the PVH boot ABI says (Xen docs/misc/pvh.pandoc), and
+   serves its port I/O until the guest asks to stop or fails.
+
+   EXIT STATUS
+   Odd statuses belong to the guest, even ones to the monitor, so they never
+   collide:
+     (code << 1) | 1  the guest wrote `code` with a 1-byte OUT to port 0xf4,
+                      exactly as QEMU's -device isa-debug-exit,iobase=0xf4,
+                      iosize=1 behaves. The OS keeps the low 8 bits of a
+                      status, so codes 0..127 come out distinct.
+     0   never a guest outcome (only --help exits 0)
+     2   usage error: bad flags or values
+     4   kernel file error: missing, unreadable, or not a loadable PVH kernel
+     6   host or KVM error (the failing call and strerror are printed)
+     8   guest triple fault (KVM_EXIT_SHUTDOWN); registers go to stderr
+     10  any other stop KVM reports (failed entry, internal error, unknown
+         exit reason); registers go to stderr
+   Every monitor error is one line on stderr starting with "bbvm: ". */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "loader.h"
+
+#define UART16550_IMPLEMENTATION
+#define UART16550_STATIC
+#include "uart16550.h"
+
+enum {
+    STATUS_USAGE = 2,
+    STATUS_KERNEL = 4,
+    STATUS_HOST = 6,
+    STATUS_TRIPLE = 8,
+    STATUS_UNEXPECTED = 10
+};
+
+#define MEM_DEFAULT (32ull << 20)
+#define MEM_MIN (4ull << 20)
+#define MEM_MAX (3ull << 30)            /* RAM stays below the 3..4 GiB hole */
+#define KERNEL_FILE_MAX (1ull << 30)
+
+/* Two KVM scratch areas Intel VMX needs while a guest runs with paging off
+   or in real mode (KVM API: KVM_SET_TSS_ADDR takes three pages, then one
+   page for the identity map). Both sit in the hole below 4 GiB, off RAM. */
+#define KVM_TSS_ADDR 0xfffbd000u
+#define KVM_IDMAP_ADDR 0xfffbc000u
+#define IOAPIC_PINS 24                  /* routes reserved by the split irqchip */
+
+#define COM1_BASE 0x3f8
+#define DEBUG_EXIT_PORT 0xf4
+
+/* ---- errors ------------------------------------------------------------ */
+
+__attribute__((format(printf, 2, 3), noreturn))
+static void die(int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(stdout); /* the guest's output first, then why it ended */
+    fputs("bbvm: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(status);
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void usage_error(const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    die(STATUS_USAGE, "%s (try 'bbvm --help')", msg);
+}
+
+/* ---- operator input ---------------------------------------------------- */
+
+struct options {
+    uint64_t mem;
+    const char *cmdline;
+    const char *kernel;
+};
+
+static const char help_text[] =
+    "Usage: bbvm [options] KERNEL\n"
+    "Run KERNEL, an x86 PVH ELF image (32- or 64-bit), in a KVM virtual machine\n"
+    "with one vCPU, a 16550 UART at port 0x3f8 whose output goes to stdout, and an\n"
+    "isa-debug-exit device at port 0xf4 (as in QEMU) that ends the run.\n"
+    "\n"
+    "Options:\n"
+    "  -m, --mem SIZE      guest RAM in bytes; a K, M or G suffix multiplies by\n"
+    "                      2^10, 2^20, 2^30. From 4M to 3G, a multiple of 4K.\n"
+    "                      Default 32M.\n"
+    "  -c, --cmdline TEXT  kernel command line, at most 4095 bytes. Default empty.\n"
+    "  -h, --help          print this help and exit with status 0\n"
+    "\n"
+    "Exit status:\n"
+    "  (code << 1) | 1  the guest wrote code to port 0xf4 (1-byte OUT)\n"
+    "  2   usage error (unknown option, missing or bad value, no KERNEL)\n"
+    "  4   KERNEL is missing, unreadable or not a loadable PVH kernel\n"
+    "  6   host or KVM error\n"
+    "  8   the guest triple-faulted (registers dumped to stderr)\n"
+    "  10  KVM stopped the guest for another reason (registers dumped to stderr)\n";
+
+static void help(void)
+{
+    fputs(help_text, stdout);
+    exit(0);
+}
+
+/* Decimal digits only: strtoull would accept signs, spaces and hex. */
+static uint64_t parse_number(const char *s, const char **end, bool *overflow)
+{
+    uint64_t v = 0;
+
+    for (*overflow = false; *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+
+        if (v > (UINT64_MAX - d) / 10)
+            *overflow = true;
+        v = v * 10 + d;
+    }
+    *end = s;
+    return v;
+}
+
+static uint64_t suffix_multiplier(char c)
+{
+    switch (c) {
+    case 'K': case 'k': return 1ull << 10;
+    case 'M': case 'm': return 1ull << 20;
+    case 'G': case 'g': return 1ull << 30;
+    }
+    return 0;
+}
+
+static uint64_t parse_mem(const char *s)
+{
+    const char *end;
+    bool overflow;
+    uint64_t v = parse_number(s, &end, &overflow), mul = 1;
+
+    if (end == s)
+        usage_error("bad memory size '%.64s': not a number", s);
+    if (*end && (mul = suffix_multiplier(*end)) != 0)
+        end++;
+    if (*end || mul == 0)
+        usage_error("bad memory size '%.64s': want digits and an optional K, M or G", s);
+    if (overflow || v > MEM_MAX / mul || v * mul < MEM_MIN)
+        usage_error("memory size '%.64s' is out of range (4M..3G)", s);
+    if ((v * mul) % 4096)
+        usage_error("memory size '%.64s' is not a multiple of 4K", s);
+    return v * mul;
+}
+
+static const char *check_cmdline(const char *s)
+{
+    if (strlen(s) > LOADER_CMDLINE_MAX)
+        usage_error("command line is %zu bytes; the limit is %u", strlen(s),
+                    LOADER_CMDLINE_MAX);
+    return s;
+}
+
+/* If argv[*i] is option `shrt`/`lng`, return its value: "-m V", "-mV",
+   "--mem V" or "--mem=V". NULL if argv[*i] is some other option. */
+static const char *opt_value(int argc, char **argv, int *i, const char *shrt, const char *lng)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(lng);
+
+    if (strcmp(a, shrt) == 0 || strcmp(a, lng) == 0) {
+        if (*i + 1 >= argc)
+            usage_error("option %s needs a value", a);
+        return argv[++*i];
+    }
+    if (strncmp(a, lng, n) == 0 && a[n] == '=')
+        return a + n + 1;
+    if (strncmp(a, shrt, 2) == 0 && a[2] != '\0')
+        return a + 2;
+    return NULL;
+}
+
+static void set_kernel(struct options *o, const char *path)
+{
+    if (o->kernel)
+        usage_error("unexpected extra argument '%.64s' (one KERNEL only)", path);
+    o->kernel = path;
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+    bool options_done = false;
+    const char *v;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (options_done || a[0] != '-' || a[1] == '\0')
+            set_kernel(o, a);
+        else if (strcmp(a, "--") == 0)
+            options_done = true;
+        else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+            help();
+        else if ((v = opt_value(argc, argv, &i, "-m", "--mem")))
+            o->mem = parse_mem(v);
+        else if ((v = opt_value(argc, argv, &i, "-c", "--cmdline")))
+            o->cmdline = check_cmdline(v);
+        else
+            usage_error("unknown option '%.64s'", a);
+    }
+    if (!o->kernel)
+        usage_error("no KERNEL given");
+}
+
+/* ---- the kernel file --------------------------------------------------- */
+
+static size_t read_all(int fd, uint8_t *buf, size_t size, const char *path)
+{
+    size_t got = 0;
+
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            die(STATUS_KERNEL, "%s: cannot read: %s", path, strerror(errno));
+        if (n == 0)
+            break; /* shrank since fstat: the loader sees the short file */
+        got += (size_t)n;
+    }
+    return got;
+}
+
+static uint8_t *read_kernel(const char *path, size_t *size)
+{
+    /* O_NONBLOCK: a FIFO given as KERNEL must not hang us in open(). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    uint8_t *buf;
+
+    if (fd < 0)
+        die(STATUS_KERNEL, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fd, &st) < 0)
+        die(STATUS_KERNEL, "%s: cannot stat: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        die(STATUS_KERNEL, "%s: not a regular file", path);
+    if ((uint64_t)st.st_size > KERNEL_FILE_MAX)
+        die(STATUS_KERNEL, "%s: file too large (%lld bytes; the limit is 1 GiB)", path,
+            (long long)st.st_size);
+    buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+    if (!buf)
+        die(STATUS_HOST, "out of memory reading %s", path);
+    *size = read_all(fd, buf, (size_t)st.st_size, path);
+    close(fd);
+    return buf;
+}
+
+/* ---- port I/O and MMIO dispatch ---------------------------------------- */
+
+/* A device sees an access at an offset from its own base, `width` bytes
+   wide, already in or to be filled into `data` (little-endian). */
+typedef void bus_handler(void *ctx, uint64_t offset, unsigned width, bool is_write,
+                         uint8_t *data);
+
+struct bus_region {
+    uint64_t base, len;
+    bus_handler *fn;
+    void *ctx;
+};
+
+#define BUS_REGIONS 16
+
+/* One address space (port I/O or MMIO) and the devices claiming parts of it. */
+struct bus {
+    const char *what;                   /* "port" or "MMIO address", for warnings */
+    struct bus_region r[BUS_REGIONS];
+    unsigned n;
+    uint64_t unclaimed;                 /* accesses nobody claimed, for rate limiting */
+};
+
+static void bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler *fn,
+                         void *ctx)
+{
+    for (unsigned i = 0; i < b->n; i++)
+        if (base < b->r[i].base + b->r[i].len && b->r[i].base < base + len)
+            die(STATUS_HOST, "internal error: %s %#llx claimed twice", b->what,
+                (unsigned long long)base);
+    if (b->n == BUS_REGIONS)
+        die(STATUS_HOST, "internal error: too many devices on the %s bus", b->what);
+    b->r[b->n++] = (struct bus_region){ base, len, fn, ctx };
+}
+
+/* SECURITY.md rule 5: holes read all-ones and ignore writes. The warning is
+   rate-limited (the first 10, then the 2^k-th) so a guest looping on a hole
+   cannot flood the log. */
+static void bus_unclaimed(struct bus *b, uint64_t addr, unsigned width, bool is_write,
+                          uint8_t *data)
+{
+    uint64_t n = ++b->unclaimed;
+
+    if (!is_write)
+        memset(data, 0xff, width);
+    if (n > 10 && (n & (n - 1)) != 0)
+        return;
+    fflush(stdout);
+    fprintf(stderr, "bbvm: warning: unclaimed %s %#llx: %u-byte %s (#%llu%s)\n", b->what,
+            (unsigned long long)addr, width, is_write ? "write ignored" : "read as all-ones",
+            (unsigned long long)n, n == 10 ? "; from now on only every 2^k-th is shown" : "");
+}
+
+static void bus_access(struct bus *b, uint64_t addr, unsigned width, bool is_write,
+                       uint8_t *data)
+{
+    for (unsigned i = 0; i < b->n; i++) {
+        const struct bus_region *r = &b->r[i];
+
+        if (addr >= r->base && addr - r->base < r->len) {
+            r->fn(r->ctx, addr - r->base, width, is_write, data);
+            return;
+        }
+    }
+    bus_unclaimed(b, addr, width, is_write, data);
+}
+
+/* ---- the machine ------------------------------------------------------- */
+
+struct vm {
+    int kvm_fd, vm_fd, vcpu_fd;
+    struct kvm_run *run;
+    size_t run_size;
+    uint8_t *ram;
+    uint64_t ram_size;
+    uint64_t entry;
+    uint32_t start_info;
+    struct bus pio, mmio;
+    uart16550_model com1;
+    bool stopped;                       /* the guest asked to end the run */
+    int status;                         /* ... with this exit status */
+};
+
+/* ---- devices ----------------------------------------------------------- */
+
+/* UART transmit: stdout, flushed per line so a log shows progress. A closed
+   or failing stdout drops bytes (SIGPIPE is ignored); the guest never sees. */
+static void com1_tx(void *ctx, uint8_t byte)
+{
+    (void)ctx;
+    putchar(byte);
+    if (byte == '\n')
+        fflush(stdout);
+}
+
+/* The 16550's registers are one byte wide (PC16550D datasheet, "Register
+   Summary"): a wider access reads all-ones and writes nothing. */
+static void com1_io(void *ctx, uint64_t offset, unsigned width, bool is_write, uint8_t *data)
+{
+    uart16550_model *m = ctx;
+
+    if (width != 1) {
+        if (!is_write)
+            memset(data, 0xff, width);
+    } else if (is_write) {
+        uart16550_model_write(m, (unsigned)offset, data[0]);
+    } else {
+        data[0] = uart16550_model_read(m, (unsigned)offset);
+    }
+}
+
+/* isa-debug-exit: a 1-byte OUT of v stops the run with status (v << 1) | 1,
+   as QEMU's device does; the OS keeps the low 8 bits. Reads float high. */
+static void debug_exit_io(void *ctx, uint64_t offset, unsigned width, bool is_write,
+                          uint8_t *data)
+{
+    struct vm *vm = ctx;
+
+    (void)offset;
+    if (!is_write) {
+        memset(data, 0xff, width);
+    } else if (width == 1) {
+        vm->status = ((data[0] << 1) | 1) & 0xff;
+        vm->stopped = true;
+    }
+}
+
+static void devices_init(struct vm *vm)
+{
+    uart16550_model_hooks hooks = { com1_tx, NULL, vm }; /* no PIC yet: irq unwired */
+
+    vm->pio.what = "port";
+    vm->mmio.what = "MMIO address";
+    uart16550_model_init(&vm->com1, &hooks);
+    bus_register(&vm->pio, COM1_BASE, 8, com1_io, &vm->com1);
+    bus_register(&vm->pio, DEBUG_EXIT_PORT, 1, debug_exit_io, vm);
+}
+
+/* ---- KVM setup --------------------------------------------------------- */
+
+#define KVM_IOCTL(fd, req, arg) kvm_ioctl((fd), (req), (arg), #req)
+
+static int kvm_ioctl(int fd, unsigned long req, void *arg, const char *name)
+{
+    int r;
+
+    do
+        r = ioctl(fd, req, arg);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        die(STATUS_HOST, "%s: %s", name, strerror(errno));
+    return r;
+}
+
+static void kvm_open(struct vm *vm)
+{
+    int version;
+
+    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (vm->kvm_fd < 0)
+        die(STATUS_HOST, "cannot open /dev/kvm: %s", strerror(errno));
+    version = KVM_IOCTL(vm->kvm_fd, KVM_GET_API_VERSION, NULL);
+    if (version != KVM_API_VERSION)
+        die(STATUS_HOST, "KVM_GET_API_VERSION: %d, want %d", version, KVM_API_VERSION);
+}
+
+static void vm_create(struct vm *vm)
+{
+    struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { IOAPIC_PINS } };
+    uint64_t idmap = KVM_IDMAP_ADDR;
+
+    vm->vm_fd = KVM_IOCTL(vm->kvm_fd, KVM_CREATE_VM, NULL);
+    KVM_IOCTL(vm->vm_fd, KVM_SET_TSS_ADDR, (void *)(uintptr_t)KVM_TSS_ADDR);
+    KVM_IOCTL(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
+    /* The LAPIC in the kernel, PIC and IOAPIC left to us (later work). KVM
+       accepts this only before the first vCPU exists. */
+    KVM_IOCTL(vm->vm_fd, KVM_ENABLE_CAP, &split);
+}
+
+static uint8_t *map_ram(uint64_t size)
+{
+    /* NORESERVE: untouched guest pages cost the host nothing. */
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+    if (p == MAP_FAILED)
+        die(STATUS_HOST, "mmap of %llu MiB of guest RAM: %s",
+            (unsigned long long)(size >> 20), strerror(errno));
+    return p;
+}
+
+static void vm_add_ram(struct vm *vm)
+{
+    struct kvm_userspace_memory_region region = {
+        .slot = 0,
+        .guest_phys_addr = 0,
+        .memory_size = vm->ram_size,
+        .userspace_addr = (uintptr_t)vm->ram,
+    };
+
+    KVM_IOCTL(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
+}
+
+static void vcpu_create(struct vm *vm)
+{
+    vm->vcpu_fd = KVM_IOCTL(vm->vm_fd, KVM_CREATE_VCPU, NULL); /* vCPU 0, the BSP */
+    vm->run_size = (size_t)KVM_IOCTL(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+    vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+    if (vm->run == MAP_FAILED)
+        die(STATUS_HOST, "mmap of kvm_run: %s", strerror(errno));
+}
+
+/* Without a CPUID table the guest sees no long mode; pass on all KVM can do.
+   KVM_GET_SUPPORTED_CPUID fails with E2BIG until the buffer is big enough. */
+static void vcpu_cpuid(struct vm *vm)
+{
+    struct kvm_cpuid2 *c;
+
+    for (unsigned n = 64;; n *= 2) {
+        c = calloc(1, sizeof *c + n * sizeof c->entries[0]);
+        if (!c)
+            die(STATUS_HOST, "out of memory for CPUID");
+        c->nent = n;
+        if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+            break;
+        if (errno != E2BIG || n >= 4096)
+            die(STATUS_HOST, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+        free(c);
+    }
+    KVM_IOCTL(vm->vcpu_fd, KVM_SET_CPUID2, c);
+    free(c);
+}
+
+/* ---- PVH entry state --------------------------------------------------- */
+
+#define CR0_PE 0x1u
+#define CR0_ET 0x10u
+#define SEL_CODE 0x10
+#define SEL_DATA 0x18
+#define SEL_TSS 0x20
+#define SEG_CODE_XRA 0xb /* code, execute/read, accessed */
+#define SEG_DATA_RWA 0x3 /* data, read/write, accessed */
+#define SEG_TSS32_BUSY 0xb
+
+/* A flat 4 GiB, 32-bit, ring-0 segment: base 0, limit 0xffffffff. */
+static struct kvm_segment flat_segment(uint16_t selector, uint8_t type)
+{
+    return (struct kvm_segment){ .base = 0, .limit = 0xffffffff, .selector = selector,
+                                 .type = type, .present = 1, .db = 1, .s = 1, .g = 1 };
+}
+
+/* pvh.pandoc: "cr0: bit 0 (PE) must be set. All the other writeable bits
+   are cleared"; "cr4: all bits are cleared"; CS a 32-bit read/execute and
+   DS/ES 32-bit read/write flat segments; "tr: must be a 32-bit TSS (active)
+   with a base of '0' and a limit of '0x67'". Selectors are unspecified. */
+static void pvh_sregs(struct kvm_sregs *s)
+{
+    s->cs = flat_segment(SEL_CODE, SEG_CODE_XRA);
+    s->ds = s->es = s->ss = s->fs = s->gs = flat_segment(SEL_DATA, SEG_DATA_RWA);
+    s->tr = (struct kvm_segment){ .base = 0, .limit = 0x67, .selector = SEL_TSS,
+                                  .type = SEG_TSS32_BUSY, .present = 1 };
+    s->ldt = (struct kvm_segment){ .unusable = 1 };
+    /* No GDT or IDT of ours: an exception before the kernel loads its own
+       IDT is a triple fault, which we report. */
+    s->gdt.base = s->idt.base = 0;
+    s->gdt.limit = s->idt.limit = 0;
+    s->cr0 = CR0_PE | CR0_ET;
+    s->cr2 = s->cr3 = s->cr4 = 0;
+    s->efer = 0;
+}
+
+/* pvh.pandoc: "ebx: contains the physical memory address where the loader
+   has placed the boot start info structure"; eflags IF, TF and VM clear. */
+static void vcpu_pvh_state(struct vm *vm)
+{
+    struct kvm_regs regs = { .rflags = 0x2, .rip = vm->entry, .rbx = vm->start_info };
+    struct kvm_sregs sregs;
+
+    KVM_IOCTL(vm->vcpu_fd, KVM_GET_SREGS, &sregs);
+    pvh_sregs(&sregs);
+    KVM_IOCTL(vm->vcpu_fd, KVM_SET_SREGS, &sregs);
+    KVM_IOCTL(vm->vcpu_fd, KVM_SET_REGS, &regs);
+}
+
+/* ---- failure reports --------------------------------------------------- */
+
+struct reg {
+    const char *name;
+    unsigned long long v;
+};
+
+static void print_regs(const struct reg *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "  %-6s %016llx%s", r[i].name, r[i].v,
+                i % 4 == 3 || i == n - 1 ? "\n" : "");
+}
+
+static void dump_regs(const struct vm *vm)
+{
+    struct kvm_regs g;
+    struct kvm_sregs s;
+
+    if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &g) < 0 || ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+        fprintf(stderr, "bbvm: cannot read the registers: %s\n", strerror(errno));
+        return;
+    }
+    const struct reg r[] = {
+        { "rip", g.rip }, { "rsp", g.rsp }, { "rflags", g.rflags }, { "cs", s.cs.selector },
+        { "cr0", s.cr0 }, { "cr2", s.cr2 }, { "cr3", s.cr3 }, { "ss", s.ss.selector },
+        { "cr4", s.cr4 }, { "efer", s.efer }, { "gdt", s.gdt.base }, { "idt", s.idt.base },
+        { "rax", g.rax }, { "rbx", g.rbx }, { "rcx", g.rcx }, { "rdx", g.rdx },
+        { "rsi", g.rsi }, { "rdi", g.rdi }, { "rbp", g.rbp }, { "r8", g.r8 },
+        { "r9", g.r9 }, { "r10", g.r10 }, { "r11", g.r11 }, { "r12", g.r12 },
+        { "r13", g.r13 }, { "r14", g.r14 }, { "r15", g.r15 },
+    };
+    print_regs(r, sizeof r / sizeof r[0]);
+}
+
+/* The guest cannot go on: say why, show where it was, return `status`. */
+__attribute__((format(printf, 3, 4)))
+static int guest_failed(const struct vm *vm, int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(stdout);
+    fputs("bbvm: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    dump_regs(vm);
+    return status;
+}
+
+static int internal_error(const struct vm *vm)
+{
+    const struct kvm_run *run = vm->run;
+    unsigned n = run->internal.ndata < 4 ? run->internal.ndata : 4;
+    char data[80] = "";
+
+    for (unsigned i = 0, len = 0; i < n && len < sizeof data; i++)
+        len += (unsigned)snprintf(data + len, sizeof data - len, " %llx",
+                                  (unsigned long long)run->internal.data[i]);
+    return guest_failed(vm, STATUS_UNEXPECTED, "KVM internal error, suberror %u (data:%s)",
+                        run->internal.suberror, n ? data : " none");
+}
+
+/* ---- the run loop ------------------------------------------------------ */
+
+/* KVM_EXIT_IO: the data sits in the kvm_run page at data_offset; string I/O
+   (REP INS/OUTS) hands over `count` items of `size` bytes in a row. */
+static void io_exit(struct vm *vm)
+{
+    struct kvm_run *run = vm->run;
+    uint64_t off = run->io.data_offset, bytes = (uint64_t)run->io.count * run->io.size;
+    bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+    uint8_t *data = (uint8_t *)run + off;
+
+    if (off > vm->run_size || bytes > vm->run_size - off)
+        die(STATUS_UNEXPECTED, "KVM_EXIT_IO data outside the kvm_run page");
+    for (uint32_t i = 0; i < run->io.count && !vm->stopped; i++, data += run->io.size)
+        bus_access(&vm->pio, run->io.port, run->io.size, is_write, data);
+}
+
+static void mmio_exit(struct vm *vm)
+{
+    struct kvm_run *run = vm->run;
+    unsigned len = run->mmio.len < sizeof run->mmio.data ? run->mmio.len : sizeof run->mmio.data;
+
+    bus_access(&vm->mmio, run->mmio.phys_addr, len, run->mmio.is_write, run->mmio.data);
+}
+
+//! [run-loop]
+static int vm_run(struct vm *vm)
+{
+    struct kvm_run *run = vm->run;
+
+    while (!vm->stopped) {
+        if (ioctl(vm->vcpu_fd, KVM_RUN, NULL) < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue; /* a signal came in (KVM_EXIT_INTR): re-enter */
+            die(STATUS_HOST, "KVM_RUN: %s", strerror(errno));
+        }
+        switch (run->exit_reason) {
+        case KVM_EXIT_IO: /* served by a device or the unclaimed path: go on */
+            io_exit(vm);
+            break;
+        case KVM_EXIT_MMIO: /* nothing is mapped yet: all-ones, go on */
+            mmio_exit(vm);
+            break;
+        case KVM_EXIT_HLT: /* only without the in-kernel LAPIC: go on */
+        case KVM_EXIT_INTR: /* a signal interrupted the guest: go on */
+        case KVM_EXIT_IOAPIC_EOI: /* split irqchip; no IOAPIC model yet: go on */
+            break;
+        case KVM_EXIT_SHUTDOWN: /* failure: a triple fault */
+            return guest_failed(vm, STATUS_TRIPLE, "guest triple fault");
+        case KVM_EXIT_FAIL_ENTRY: /* failure: the CPU refused the guest state */
+            return guest_failed(vm, STATUS_UNEXPECTED, "VM entry failed, hardware reason %#llx",
+                                (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+        case KVM_EXIT_INTERNAL_ERROR: /* failure: KVM could not go on */
+            return internal_error(vm);
+        default: /* failure: an exit we never asked for */
+            return guest_failed(vm, STATUS_UNEXPECTED, "unexpected KVM exit reason %u",
+                                run->exit_reason);
+        }
+    }
+    return vm->status; /* success: the guest chose its status */
+}
+//! [run-loop]
+
+/* Flags, then the kernel file: all checked before /dev/kvm is opened. */
+static void load_kernel(struct vm *vm, const struct options *o)
+{
+    struct loader_result r;
+    size_t size;
+    uint8_t *file = read_kernel(o->kernel, &size);
+
+    vm->ram_size = o->mem;
+    vm->ram = map_ram(o->mem);
+    if (loader_load_pvh(file, size, vm->ram, vm->ram_size, &r))
+        die(STATUS_KERNEL, "%s: %s", o->kernel, r.msg);
+    free(file);
+    vm->entry = r.entry;
+    if (loader_start_info(vm->ram, vm->ram_size, o->cmdline, &vm->start_info, &r))
+        die(STATUS_USAGE, "%s", r.msg); /* parse_args already checked it */
+}
+
+int main(int argc, char **argv)
+{
+    static struct vm vm;
+    struct options o = { .mem = MEM_DEFAULT, .cmdline = "" };
+    int status;
+
+    parse_args(argc, argv, &o);
+    signal(SIGPIPE, SIG_IGN); /* a closed stdout must not kill the monitor */
+    load_kernel(&vm, &o);
+    kvm_open(&vm);
+    vm_create(&vm);
+    vm_add_ram(&vm);
+    vcpu_create(&vm);
+    vcpu_cpuid(&vm);
+    vcpu_pvh_state(&vm);
+    devices_init(&vm);
+    status = vm_run(&vm);
+    fflush(stdout);
+    return status;
+}
