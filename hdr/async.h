@@ -124,6 +124,7 @@ typedef enum async_state {
 } async_state;
 //! [states]
 
+/** A work item; see struct async_work. */
 typedef struct async_work async_work;
 
 /** A backend: what carries a work item out (a timer, a device queue...).
@@ -149,6 +150,7 @@ typedef struct async_link {
     struct async_link *prev;  /**< previous on the queue */
 } async_link;
 
+/** The runtime; see struct async_rt. */
 typedef struct async_rt async_rt;
 
 //! [work]
@@ -193,7 +195,8 @@ ASYNC_DEF bool async_submit(async_rt *rt, async_work *w);
 
 /** Request cancellation; applied at the next tick. True if the request was
     taken (SUBMIT_REQUESTED or LIVE, first time); false for DEAD, READY and
-    a second request. See the table at the top of async.h. */
+    a second request. The full table is in @ref async (and at the top of
+    async.h). */
 ASYNC_DEF bool async_cancel(async_rt *rt, async_work *w);
 
 /** Backend side: `w` is done with `result`: LIVE -> READY. Its callback
@@ -208,7 +211,7 @@ ASYNC_DEF async_state async_state_of(const async_work *w);
 /** One turn of the runtime: dispatch interrupts, apply cancellations, run
     the callbacks of completed items, submit requested items (the order and
     the per-tick bound are at the top of async.h). Returns how many handlers,
-    cancellations, callbacks and submissions it ran: 0 means nothing to do.
+    cancellations, callbacks and submissions it ran (0: it found none).
     Thread context; interrupts on or off. Not reentrant: never call it from
     a handler, a backend hook or a callback. */
 ASYNC_DEF unsigned ktick(async_rt *rt);
@@ -372,7 +375,7 @@ static void async__make_ready(async_rt *rt, async_work *w, int result)
 
 ASYNC_DEF void async_complete(async_rt *rt, async_work *w, int result)
 {
-    ASYNC_ASSERT(w->state == ASYNC_LIVE);
+    ASYNC_ASSERT(w->state == ASYNC_LIVE && w->rt == rt);
     if (w->state != ASYNC_LIVE)
         return;
     /* Finished before its cancellation was applied: the backend will not

@@ -298,7 +298,7 @@ IRQ_DEF bool irq_unregister(irq_table *t, unsigned irq)
 //! [raise]
 /* Set the pending bit, then the summary bit of its word. The order matters:
    a dispatcher that finds the summary bit must then find the pending bit
-   (the RELEASE/ACQUIRE pair in [atomics] guarantees it). A summary bit for
+   (the RELEASE/ACQUIRE pair above guarantees it). A summary bit for
    a word that turns out empty costs one exchange and is harmless. */
 static void irq__mark(irq_table *t, unsigned irq)
 {

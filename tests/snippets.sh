@@ -3,7 +3,8 @@
 # marker must say one thing. Fails when:
 #   - a chapter's `\snippet FILE NAME` names a file that does not exist, or a
 #     NAME that FILE does not mark exactly twice (an opening and a closing
-#     `//! [NAME]` line): missing and duplicated markers both fail;
+#     `//! [NAME]` line; any other line with "[NAME]" on it counts too, as it
+#     does for Doxygen): missing and duplicated markers both fail;
 #   - any source file marks a NAME other than exactly twice (a stray or copied
 #     marker that Doxygen would silently pair with the wrong one).
 set -eu
@@ -18,8 +19,10 @@ for md in book/*.md; do
         file=${1:-} mark=${2:-}
         if [ -z "$mark" ]; then echo "snippets: $md:$n: \\snippet needs FILE and NAME"; exit 1; fi
         if [ ! -f "$file" ]; then echo "snippets: $md:$n: no file $file"; exit 1; fi
-        c=$(grep -cF "//! [$mark]" "$file" || true)
-        [ "$c" -eq 2 ] || { echo "snippets: $md:$n: $file marks [$mark] $c times, want 2"; exit 1; }
+        # Doxygen pairs the first two lines containing "[NAME]" anywhere,
+        # comment or not, so that is what must occur exactly twice.
+        c=$(grep -cF "[$mark]" "$file" || true)
+        [ "$c" -eq 2 ] || { echo "snippets: $md:$n: $file has [$mark] on $c lines, want 2"; exit 1; }
         echo "ok $md:$n $file [$mark]"
     done || bad=1
 done

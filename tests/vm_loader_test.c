@@ -74,18 +74,19 @@ static void set_phdr(struct image *im, unsigned i, uint32_t type, uint64_t off,
     PH(im, i, p_align, align);
 }
 
-/* A note at `off`: 12-byte header, name and descriptor padded to 4. */
+/* A note: 12-byte header, name and descriptor each padded to `a` bytes (4,
+   or 8 in a PT_NOTE whose p_align is 8, as GNU property notes are). */
 static size_t put_note(uint8_t *p, const char *name, uint32_t type, uint64_t desc,
-                       uint32_t descsz)
+                       uint32_t descsz, uint32_t a)
 {
-    uint32_t namesz = (uint32_t)strlen(name) + 1, nlen = (namesz + 3) & ~3u;
+    uint32_t namesz = (uint32_t)strlen(name) + 1, nlen = (namesz + a - 1) & ~(a - 1);
 
     wr(p, namesz, 4);
     wr(p + 4, descsz, 4);
     wr(p + 8, type, 4);
     memcpy(p + 12, name, namesz);
     wr(p + 12 + nlen, desc, descsz);
-    return 12 + nlen + ((descsz + 3) & ~3u);
+    return 12 + nlen + ((descsz + a - 1) & ~(a - 1));
 }
 
 static void put_ident(struct image *im)
@@ -121,9 +122,10 @@ static void put_contents(struct image *im)
         im->buf[DATA_OFF + i] = (uint8_t)(i ^ 0xc3);
 }
 
-/* A good PVH kernel of either class; ELF64 gets an 8-byte entry note unless
-   desc4 asks for the 4-byte form (both are valid). */
-static void build(struct image *im, bool is64, bool desc4)
+/* A good PVH kernel of either class with notes padded to `align`; ELF64
+   gets an 8-byte entry note unless desc4 asks for the 4-byte form (both
+   are valid). */
+static void build_aligned(struct image *im, bool is64, bool desc4, uint32_t align)
 {
     uint32_t descsz = is64 && !desc4 ? 8 : 4;
     size_t notes;
@@ -131,14 +133,19 @@ static void build(struct image *im, bool is64, bool desc4)
     memset(im, 0, sizeof *im);
     im->is64 = is64;
     put_ehdr(im);
-    notes = put_note(im->buf + NOTE_OFF, "Breadboard", 1, 0x11223344, 4);
+    notes = put_note(im->buf + NOTE_OFF, "Breadboard", 1, 0x11223344, 4, align);
     im->pvh_note = NOTE_OFF + notes;
-    notes += put_note(im->buf + im->pvh_note, "Xen", 18, ENTRY, descsz);
+    notes += put_note(im->buf + im->pvh_note, "Xen", 18, ENTRY, descsz, align);
     set_phdr(im, 0, PT_LOAD, TEXT_OFF, TEXT_PADDR, TEXT_FILESZ, TEXT_MEMSZ, 0x1000);
-    set_phdr(im, 1, PT_NOTE, NOTE_OFF, 0, notes, notes, 4);
+    set_phdr(im, 1, PT_NOTE, NOTE_OFF, 0, notes, notes, align);
     set_phdr(im, 2, PT_LOAD, DATA_OFF, DATA_PADDR, DATA_SIZE, DATA_SIZE, 0x1000);
     put_contents(im);
     im->size = DATA_OFF + DATA_SIZE;
+}
+
+static void build(struct image *im, bool is64, bool desc4)
+{
+    build_aligned(im, is64, desc4, 4);
 }
 
 /* ---- checking ------------------------------------------------------------ */
@@ -245,6 +252,8 @@ static void good_images(void)
     expect_load("valid-elf32", &im);
     build(&im, true, true);
     expect_load("valid-elf64-4-byte-entry-note", &im);
+    build_aligned(&im, true, false, 8);
+    expect_load("valid-elf64-notes-aligned-8", &im);
     /* A zero-sized segment occupies nothing, wherever it claims to be. */
     build(&im, true, false);
     EH(&im, e_phnum, 4);

@@ -21,7 +21,8 @@
      8   guest triple fault (KVM_EXIT_SHUTDOWN); registers go to stderr
      10  any other stop KVM reports (failed entry, internal error, unknown
          exit reason); registers go to stderr
-   Every monitor error is one line on stderr starting with "bbvm: ". */
+   Usage, kernel and host errors are one line on stderr starting with
+   "bbvm: "; statuses 8 and 10 add a register dump below that line. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
 
 #include <errno.h>
@@ -491,14 +492,35 @@ static void vcpu_create(struct vm *vm)
         die(STATUS_HOST, "mmap of kvm_run: %s", strerror(errno));
 }
 
+/* State the TSC frequency in CPUID leaf 0x15 (Intel SDM vol. 2, CPUID:
+   TSC = ECX * EBX / EAX, ECX being the crystal's Hz): with EAX = EBX = 1 the
+   "crystal" is the TSC itself. Guests then need no PIT to calibrate, which
+   this monitor does not have yet. KVM reports the guest's TSC rate; an AMD
+   host leaves the leaf empty, and its maximum basic leaf may be below it. */
+static void cpuid_state_tsc(struct kvm_cpuid2 *c, uint32_t tsc_khz)
+{
+    for (uint32_t i = 0; i < c->nent; i++) {
+        struct kvm_cpuid_entry2 *e = &c->entries[i];
+        if (e->function == 0 && e->eax < 0x15)
+            e->eax = 0x15;
+        if (e->function == 0x15) {
+            e->eax = 1;
+            e->ebx = 1;
+            e->ecx = tsc_khz * 1000u;
+            e->edx = 0;
+        }
+    }
+}
+
 /* Without a CPUID table the guest sees no long mode; pass on all KVM can do.
    KVM_GET_SUPPORTED_CPUID fails with E2BIG until the buffer is big enough. */
 static void vcpu_cpuid(struct vm *vm)
 {
     struct kvm_cpuid2 *c;
+    int khz;
 
     for (unsigned n = 64;; n *= 2) {
-        c = calloc(1, sizeof *c + n * sizeof c->entries[0]);
+        c = calloc(1, sizeof *c + (n + 1) * sizeof c->entries[0]);
         if (!c)
             die(STATUS_HOST, "out of memory for CPUID");
         c->nent = n;
@@ -507,6 +529,15 @@ static void vcpu_cpuid(struct vm *vm)
         if (errno != E2BIG || n >= 4096)
             die(STATUS_HOST, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
         free(c);
+    }
+    khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+    if (khz > 0) {
+        bool have = false;
+        for (uint32_t i = 0; i < c->nent; i++)
+            have |= c->entries[i].function == 0x15;
+        if (!have) /* room for one more was allocated above */
+            c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = 0x15 };
+        cpuid_state_tsc(c, (uint32_t)khz);
     }
     KVM_IOCTL(vm->vcpu_fd, KVM_SET_CPUID2, c);
     free(c);

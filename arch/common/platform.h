@@ -111,14 +111,47 @@ _Noreturn void kernel_fault(const char *what, uint64_t pc, uint64_t addr,
                             const struct fault_reg *regs, unsigned nregs);
 
 /* --- 7. Barriers, atomics, bit scans -------------------------------------
-   The portable code uses the compiler's __atomic builtins and
-   __builtin_ctz/clz, which GCC and Clang lower to each arch's instructions
-   (x64 lock-prefixed ops and bsf/tzcnt; arm64 ldxr/stxr or LSE; rv64 the A
-   extension's amo* and lr/sc). A port to a compiler without them provides
-   these four. All are ISR-safe. */
+   The portable code uses the compiler's __atomic builtins, which GCC and
+   Clang lower to each arch's instructions (x64 lock-prefixed ops; arm64
+   ldxr/stxr or LSE; rv64 the A extension's amo* and lr/sc). A port to a
+   compiler without them provides these. All are ISR-safe. */
 #define platform_barrier()       __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define platform_ffs(x)          ((x) ? __builtin_ctz(x) + 1 : 0)   /* 1-based; 0 if none */
-#define platform_fls(x)          ((x) ? 32 - __builtin_clz(x) : 0)  /* 1-based; 0 if none */
 #define platform_atomic_or(p, v) __atomic_fetch_or((p), (v), __ATOMIC_SEQ_CST)
+
+/* Find first/last set bit, 1-based, 0 for none. Where the ISA has a bit-scan
+   instruction (x64 bsf/bsr, arm64 clz/rbit, rv64 Zbb ctz/clz) the builtins
+   become it; plain RV64IMAC has none, and GCC's fallback is a libgcc call
+   that a freestanding kernel may not link, so there it is a binary search. */
+static inline int platform_ffs(uint32_t x)
+{
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__riscv_zbb)
+    return x ? __builtin_ctz(x) + 1 : 0;
+#else
+    int n = 1;
+
+    if (!x)
+        return 0;
+    if (!(x & 0xffff)) { n += 16; x >>= 16; }
+    if (!(x & 0xff)) { n += 8; x >>= 8; }
+    if (!(x & 0xf)) { n += 4; x >>= 4; }
+    if (!(x & 0x3)) { n += 2; x >>= 2; }
+    return n + !(x & 1);
+#endif
+}
+
+static inline int platform_fls(uint32_t x)
+{
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__riscv_zbb)
+    return x ? 32 - __builtin_clz(x) : 0;
+#else
+    int n = 0;
+
+    if (x >> 16) { n += 16; x >>= 16; }
+    if (x >> 8) { n += 8; x >>= 8; }
+    if (x >> 4) { n += 4; x >>= 4; }
+    if (x >> 2) { n += 2; x >>= 2; }
+    return x ? n + (x >> 1) + 1 : 0;
+#endif
+}
 
 #endif

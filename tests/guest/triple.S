@@ -18,13 +18,14 @@
    Build: gcc -m64 -nostdlib -static -no-pie -Wl,-Ttext=0x100000
           -Wl,--build-id=none triple.S -o triple.elf
 
+   The register dump, one expect per line of it:
    expect: triple: empty IDT, then ud2
    expect: bbvm: guest triple fault
    expect: rip
-   expect: rflags
    expect: cr0
    expect: efer
    expect: rax
+   expect: r13
    expect-status: 8
 */
 #define COM1     0x3f8

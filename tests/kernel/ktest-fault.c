@@ -8,8 +8,7 @@
 */
 //! [expect]
 // expect: fault: loading from 0x7f0000000000
-// expect: FAULT:
-// expect: address 0x7f0000000000
+// expect: , address 0x7f0000000000
 // expect: FAULT: stopping with status 3
 // expect-status: 3
 //! [expect]
