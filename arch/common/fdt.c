@@ -125,3 +125,29 @@ const char *fdt_bootargs(const void *blob)
         fdt_walk(blob, find_bootargs, &args);
     return args;
 }
+
+/* Devicetree spec v0.4, 3.8: timebase-frequency is a <u32> or <u64>; 3.7:
+   a property every CPU shares may sit on /cpus instead, as on QEMU virt. */
+static bool find_timebase(void *ctx, const char *node, int depth,
+                          const char *prop, const uint8_t *val, uint32_t len)
+{
+    uint64_t *hz = ctx;
+
+    if (depth != 2 || !streq_prefix(node, "cpus", 0) ||
+        !streq_prefix(prop, "timebase-frequency", 0))
+        return false;
+    if (len == 4)
+        *hz = be32(val);
+    else if (len == 8)
+        *hz = (uint64_t)be32(val) << 32 | be32(val + 4);
+    return true;
+}
+
+uint64_t fdt_timebase_frequency(const void *blob)
+{
+    uint64_t hz = 0;
+
+    if (fdt_valid(blob))
+        fdt_walk(blob, find_timebase, &hz);
+    return hz;
+}

@@ -1,6 +1,7 @@
-/* fdt.h - just enough of a flattened device tree reader for boot: find RAM
-   and the command line. Devicetree Specification v0.4, chapter 5 (the blob:
-   a header, a structure block of tokens, a strings block; big-endian). */
+/* fdt.h - just enough of a flattened device tree reader for boot: find RAM,
+   the command line and the timer's rate. Devicetree Specification v0.4,
+   chapter 5 (the blob: a header, a structure block of tokens, a strings
+   block; big-endian). */
 #ifndef BREADBOARD_FDT_H
 #define BREADBOARD_FDT_H
 
@@ -15,5 +16,9 @@ uint64_t fdt_memory_bytes(const void *blob);
 
 /* /chosen/bootargs, or "" if absent. Points into the blob. */
 const char *fdt_bootargs(const void *blob);
+
+/* /cpus/timebase-frequency in Hz (a u32 or u64 property): the rate of the
+   RISC-V `time` CSR. 0 if absent or malformed. */
+uint64_t fdt_timebase_frequency(const void *blob);
 
 #endif

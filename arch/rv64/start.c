@@ -11,6 +11,7 @@
 //! [expect]
 #include "../common/fdt.h"
 #include "../common/kernel.h"
+#include "arch.h"
 
 #define UART16550_IMPLEMENTATION
 #define UART16550_STATIC
@@ -33,6 +34,9 @@ static void mmio_write(void *ctx, unsigned reg, uint8_t v)
 
 static uart16550_drv uart = { mmio_read, mmio_write, (void *)UART_BASE };
 
+unsigned long rv64_hartid;
+const void *rv64_fdt;           /* NULL if OpenSBI's pointer was no tree */
+
 void platform_putc(char c)
 {
     if (c == '\n')
@@ -53,9 +57,10 @@ _Noreturn void rv64_start(unsigned long hartid, const void *fdt)
 {
     struct boot_info bi = { "rv64", "OpenSBI S-mode", "16550 at MMIO 0x10000000", 0, "" };
 
-    (void)hartid;
+    rv64_hartid = hartid;
     uart16550_init(&uart, UART16550_DIVISOR_115200);
     if (fdt_valid(fdt)) {
+        rv64_fdt = fdt;
         bi.mem_bytes = fdt_memory_bytes(fdt);
         bi.cmdline = fdt_bootargs(fdt);
     }
