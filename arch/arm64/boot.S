@@ -15,12 +15,27 @@ _start:
     /* EL2 -> EL1: AArch64 at EL1 (HCR_EL2.RW), EL1h with DAIF masked. */
     mov x9, #(1 << 31)
     msr hcr_el2, x9
+    /* The virtual counter is the physical one minus CNTVOFF_EL2, whose
+       reset value is UNKNOWN: make EL1's view start from the real count. */
+    msr cntvoff_el2, xzr
+    /* A GICv3 CPU interface (ID_AA64PFR0_EL1.GIC, bits [27:24]) is usable
+       from EL1 only if EL2 allows it: ICC_SRE_EL2.Enable (bit 3) and .SRE
+       (IHI 0069, ICC_SRE_EL2). Writing it without the interface is UNDEFINED. */
+    mrs x9, id_aa64pfr0_el1
+    ubfx x9, x9, #24, #4
+    cbz x9, 5f
+    mov x9, #0x9
+    msr icc_sre_el2, x9
+    isb
+5:
     mov x9, #0x3c5
     msr spsr_el2, x9
     adr x9, 1f
     msr elr_el2, x9
     eret
-1:  ldr x9, =stack_top
+    /* Run on SP_EL1 (EL1h), where exceptions taken to EL1 put their frames. */
+1:  msr spsel, #1
+    ldr x9, =stack_top
     mov sp, x9
     ldr x9, =__bss_start
     ldr x10, =__bss_end
@@ -36,3 +51,5 @@ _start:
     .balign 16
 stack:  .skip 16384
 stack_top:
+
+    .section .note.GNU-stack, "", %progbits
