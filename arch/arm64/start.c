@@ -5,6 +5,11 @@
 // expect: breadboard: kernel for arm64, entered via EL1
 // expect: console: PL011 at 0x09000000
 // expect: memory: 64 MiB
+// expect: timer:
+// expect: demo: timer "one" fired
+// expect: demo: timer "two" fired
+// expect: demo: interrupt
+// expect: demo: timer "three" fired
 // expect: breadboard: boot complete
 // expect-status: 0
 //! [expect]

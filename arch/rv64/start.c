@@ -6,6 +6,11 @@
 // expect: breadboard: kernel for rv64, entered via OpenSBI S-mode
 // expect: console: 16550 at MMIO 0x10000000
 // expect: memory: 64 MiB
+// expect: timer:
+// expect: demo: timer "one" fired
+// expect: demo: timer "two" fired
+// expect: demo: interrupt
+// expect: demo: timer "three" fired
 // expect: breadboard: boot complete
 // expect-status: 0
 //! [expect]

@@ -5,6 +5,11 @@
 // expect: breadboard: kernel for x64, entered via PVH
 // expect: console: 16550 at port 0x3f8
 // expect: memory:
+// expect: timer:
+// expect: demo: timer "one" fired
+// expect: demo: timer "two" fired
+// expect: demo: interrupt
+// expect: demo: timer "three" fired
 // expect: breadboard: boot complete
 // expect-status: 0
 //! [expect]
