@@ -14,6 +14,7 @@
 // expect-status: 0
 //! [expect]
 #include "../common/kernel.h"
+#include "arch.h"
 
 #define UART16550_IMPLEMENTATION
 #define UART16550_STATIC
@@ -43,18 +44,6 @@ struct hvm_memmap_entry {
 };
 
 #define HVM_START_MAGIC 0x336ec578u
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
 
 static uint8_t com_read(void *ctx, unsigned reg)
 {
