@@ -31,4 +31,12 @@ case_ expected-status PASS --expect "$t/status.c" -- sh -c 'echo one; exit 3'
 case_ status-mismatch FAIL --status 4 -- sh -c 'exit 3'
 case_ timeout FAIL --timeout 1 -- sleep 5
 case_ no-expect-lines FAIL --expect "$t/empty.c" -- true
+BREADBOARD_KVM=$t/no-such-kvm
+export BREADBOARD_KVM
+case_ no-kvm SKIP --needs-kvm -- false
+[ ! -e "$t/no-such-kvm" ] || { echo "FAIL no-kvm: the check created $t/no-such-kvm"; bad=1; }
+: > "$t/plain-file"
+BREADBOARD_KVM=$t/plain-file
+case_ kvm-not-a-device SKIP --needs-kvm -- false
+unset BREADBOARD_KVM
 exit $bad
