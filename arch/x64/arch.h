@@ -66,7 +66,7 @@ static inline void mmio_write32(uintptr_t addr, uint32_t v)
     *(volatile uint32_t *)addr = v;
 }
 
-/* The register frame trap.S builds: general registers pushed by the stub,
+/* The register frame trap.S builds: general registers pushed by the entry code,
    then vector and error code, then what the CPU pushed (SDM vol. 3, 6.14). */
 struct trapframe {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;

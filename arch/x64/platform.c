@@ -27,7 +27,7 @@ struct idt_gate {
 };
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-extern const char trap_stubs[];
+extern const char trap_entries[];
 
 /* Every vector gets an interrupt gate (type 0xe: IF cleared on entry, so
    ISRs run with interrupts off), DPL 0, kernel code selector 0x08. */
@@ -36,7 +36,7 @@ static void idt_init(void)
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) desc;
 
     for (int v = 0; v < 256; v++) {
-        uint64_t a = (uint64_t)(uintptr_t)(trap_stubs + 16 * v);
+        uint64_t a = (uint64_t)(uintptr_t)(trap_entries + 16 * v);
         idt[v].off0 = (uint16_t)a;
         idt[v].sel = 0x08;
         idt[v].ist = 0;

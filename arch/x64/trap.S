@@ -1,14 +1,14 @@
-/* trap.S - the 256 interrupt and exception entry stubs and their common path.
+/* trap.S - the 256 interrupt and exception entry points and their common path.
 
-   Each stub is 16 bytes, so the IDT builder finds stub n at trap_stubs +
+   Each entry is 16 bytes, so the IDT builder finds entry n at trap_entries +
    16 * n. The CPU pushes an error code for some exceptions only (SDM vol. 3,
-   table 6-1: 8, 10-14, 17, 21, 29, 30); the other stubs push a 0 in its
+   table 6-1: 8, 10-14, 17, 21, 29, 30); the other entries push a 0 in its
    place so every frame has one shape (struct trapframe in arch.h). */
 
     .section .text
-    .globl trap_stubs
+    .globl trap_entries
     .balign 16
-trap_stubs:
+trap_entries:
     .set vec, 0
     .rept 256
     .balign 16
