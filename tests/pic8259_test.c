@@ -1,0 +1,844 @@
+/* pic8259_test.c - hdr/pic8259.h: the model of the cascaded pair driven
+   through register sequences, asserting IRR, ISR and IMR (read back through
+   OCW3), the vectors INTA returns and the INT line the hook saw; then the
+   driver run against the model through its access hook.
+
+   Prints `ok NAME` or `FAIL NAME: why` per test; exits non-zero on failure.
+*/
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every PIC8259_ASSERT that trips is counted; no test expects one. */
+static unsigned assert_hits;
+#define PIC8259_ASSERT(c) ((c) ? (void)0 : (void)assert_hits++)
+#define PIC8259_IMPLEMENTATION
+#include "pic8259.h"
+
+/* ---- a small harness ---- */
+
+static const char *test_name;
+static int redundant; /* output hook calls that changed nothing */
+static int test_failed, failures;
+
+static void fail_at(int line, const char *what)
+{
+    if (!test_failed)
+        printf("FAIL %s: line %d: %s\n", test_name, line, what);
+    test_failed = 1;
+}
+
+#define CHECK(c) do { if (!(c)) fail_at(__LINE__, #c); } while (0)
+#define CHECK_EQ(a, b) do {                                                   \
+        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                      \
+        if (a_ != b_) {                                                       \
+            char msg_[160];                                                   \
+            snprintf(msg_, sizeof msg_, "%s == %s: 0x%" PRIx64 " != 0x%" PRIx64, \
+                     #a, #b, a_, b_);                                         \
+            fail_at(__LINE__, msg_);                                          \
+        }                                                                     \
+    } while (0)
+
+static void run_test(const char *name, void (*fn)(void))
+{
+    test_name = name;
+    test_failed = 0;
+    assert_hits = 0;
+    redundant = 0;
+    fn();
+    if (!test_failed && assert_hits)
+        fail_at(0, "PIC8259_ASSERT tripped");
+    if (!test_failed && redundant)
+        fail_at(0, "the output hook was called without a change");
+    if (!test_failed)
+        printf("ok %s\n", name);
+    failures += test_failed;
+}
+
+/* ---- the machine under test: a pair and a record of its INT line ---- */
+
+static pic8259_pair P;
+static int line_level, line_changes;
+
+/* The hook must hear changes only; a call repeating the level is counted
+   and fails the test (restore, which reports the level, resets it). */
+static void on_int(void *ctx, bool level)
+{
+    (void)ctx;
+    if (level == (line_level != 0))
+        redundant++;
+    line_level = level;
+    line_changes++;
+}
+
+static void wr(unsigned chip, unsigned a0, uint8_t v) { pic8259_model_write(&P, chip, a0, v); }
+static uint8_t rd(unsigned chip, unsigned a0) { return pic8259_model_read(&P, chip, a0); }
+
+static uint8_t irr(unsigned chip) { wr(chip, 0, PIC8259_OCW3_READ_IRR); return rd(chip, 0); }
+static uint8_t isr(unsigned chip)
+{
+    uint8_t v;
+
+    wr(chip, 0, PIC8259_OCW3_READ_ISR);
+    v = rd(chip, 0);
+    wr(chip, 0, PIC8259_OCW3_READ_IRR);
+    return v;
+}
+static uint8_t imr(unsigned chip) { return rd(chip, 1); }
+
+/* A fresh pair, set up as a PC BIOS does with vectors 0x20 and 0x28 and
+   ICW4 `icw4` on both chips, nothing masked. */
+static void setup(uint8_t icw4)
+{
+    pic8259_init(&P, on_int, NULL);
+    line_level = 0;
+    line_changes = 0;
+    wr(0, 0, 0x11); wr(0, 1, 0x20); wr(0, 1, 0x04); wr(0, 1, icw4);
+    wr(1, 0, 0x11); wr(1, 1, 0x28); wr(1, 1, 0x02); wr(1, 1, icw4);
+}
+
+static void pulse(unsigned irq)
+{
+    pic8259_set_irq(&P, irq, true);
+    pic8259_set_irq(&P, irq, false);
+}
+
+/* ---- init ---- */
+
+static void test_power_on(void)
+{
+    pic8259_init(&P, on_int, NULL);
+    line_level = line_changes = 0;
+    /* Before ICW1 nothing is programmed and nothing interrupts. */
+    pic8259_set_irq(&P, 1, true);
+    CHECK_EQ(line_changes, 0);
+    CHECK(!pic8259_output(&P));
+    CHECK_EQ(imr(0), 0xff);
+    /* The probe Linux runs: IMR written before any ICW1 reads back. */
+    wr(0, 1, 0xfb);
+    CHECK_EQ(imr(0), 0xfb);
+    wr(0, 1, 0xff);
+    CHECK_EQ(imr(0), 0xff);
+    CHECK_EQ(irr(0), 0x02);
+    CHECK(!pic8259_output(&P));
+    CHECK_EQ(rd(2, 0), 0xff);
+    CHECK_EQ(rd(0, 2), 0xff);
+    wr(7, 0, 0x11); /* ignored */
+    CHECK_EQ(pic8259_elcr_read(&P, 2), 0xff);
+}
+
+static void test_init_sequence(void)
+{
+    setup(PIC8259_ICW4_8086);
+    CHECK_EQ(P.s.chip[0].icw2, 0x20);
+    CHECK_EQ(P.s.chip[1].icw2, 0x28);
+    CHECK_EQ(P.s.chip[0].icw3, 0x04);
+    CHECK_EQ(P.s.chip[1].icw3, 0x02);
+    CHECK_EQ(P.s.chip[0].init_step, 0);
+    CHECK_EQ(imr(0), 0);
+    CHECK_EQ(imr(1), 0);
+    /* OCW1 after init is the mask. */
+    wr(0, 1, 0xa5);
+    CHECK_EQ(imr(0), 0xa5);
+    /* ICW1 again clears IMR and ISR and restarts; ICW2's low bits drop. */
+    pic8259_set_irq(&P, 0, true);
+    CHECK_EQ(rd(0, 0), 0x01); /* a masked request still latches in IRR */
+    CHECK_EQ(line_level, 0);
+    wr(0, 1, 0);
+    CHECK_EQ(pic8259_ack(&P), 0x20);
+    CHECK_EQ(isr(0), 0x01);
+    wr(0, 0, 0x11);
+    CHECK_EQ(isr(0), 0);
+    CHECK_EQ(P.s.chip[0].init_step, 2);
+    wr(0, 1, 0x47);
+    CHECK_EQ(P.s.chip[0].icw2, 0x40);
+    wr(0, 1, 0x04);
+    wr(0, 1, 0x01);
+    CHECK_EQ(P.s.chip[0].init_step, 0);
+    /* Without IC4 the sequence ends after ICW3, and ICW4 reads as zero. */
+    wr(1, 0, 0x10);
+    wr(1, 1, 0x70);
+    wr(1, 1, 0x02);
+    CHECK_EQ(P.s.chip[1].init_step, 0);
+    CHECK_EQ(P.s.chip[1].icw4, 0);
+    CHECK_EQ(imr(1), 0);
+}
+
+static void test_ocw_mid_init(void)
+{
+    setup(PIC8259_ICW4_8086);
+    wr(0, 0, 0x11);
+    /* OCW2 and OCW3 arriving mid-init are applied; the sequence waits. */
+    wr(0, 0, PIC8259_OCW2_EOI);
+    wr(0, 0, PIC8259_OCW3_READ_ISR);
+    CHECK_EQ(P.s.chip[0].init_step, 2);
+    CHECK_EQ(P.s.chip[0].read_isr, 1);
+    /* No interrupt while the vector base is unknown. */
+    pic8259_set_irq(&P, 3, true);
+    CHECK(!pic8259_output(&P));
+    wr(0, 1, 0x30);
+    wr(0, 1, 0x04);
+    CHECK_EQ(P.s.chip[0].init_step, 4);
+    CHECK(!pic8259_output(&P));
+    wr(0, 1, 0x01);
+    CHECK_EQ(P.s.chip[0].init_step, 0);
+    /* The request raised mid-init was a rising edge after ICW1: it counts. */
+    CHECK(pic8259_output(&P));
+    CHECK_EQ(pic8259_ack(&P), 0x33);
+}
+
+/* ---- sensing ---- */
+
+static void test_edge_latch(void)
+{
+    setup(PIC8259_ICW4_8086);
+    pic8259_set_irq(&P, 3, true);
+    CHECK_EQ(irr(0), 0x08);
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(line_changes, 1);
+    /* Edge: the latch holds after the line falls. */
+    pic8259_set_irq(&P, 3, false);
+    CHECK_EQ(irr(0), 0x08);
+    pic8259_set_irq(&P, 3, true);
+    CHECK_EQ(pic8259_ack(&P), 0x23);
+    CHECK_EQ(irr(0), 0);
+    CHECK_EQ(isr(0), 0x08);
+    CHECK_EQ(line_level, 0);
+    wr(0, 0, PIC8259_OCW2_EOI);
+    CHECK_EQ(isr(0), 0);
+    /* Still high: no new edge, no new request. */
+    pic8259_set_irq(&P, 3, true);
+    CHECK_EQ(irr(0), 0);
+    CHECK_EQ(line_level, 0);
+    pic8259_set_irq(&P, 3, false);
+    pic8259_set_irq(&P, 3, true);
+    CHECK_EQ(irr(0), 0x08);
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(line_changes, 3);
+    /* ICW1 resets the edge detectors: a high line must rise again. */
+    setup(PIC8259_ICW4_8086);
+    pic8259_set_irq(&P, 5, true);
+    CHECK_EQ(irr(0), 0x20);
+    wr(0, 0, 0x11); wr(0, 1, 0x20); wr(0, 1, 0x04); wr(0, 1, 0x01);
+    CHECK_EQ(irr(0), 0);
+    pic8259_set_irq(&P, 5, false);
+    pic8259_set_irq(&P, 5, true);
+    CHECK_EQ(irr(0), 0x20);
+}
+
+static void test_level_ltim(void)
+{
+    pic8259_init(&P, on_int, NULL);
+    line_level = line_changes = 0;
+    wr(0, 0, 0x19); wr(0, 1, 0x20); wr(0, 1, 0x04); wr(0, 1, 0x01);
+    wr(1, 0, 0x11); wr(1, 1, 0x28); wr(1, 1, 0x02); wr(1, 1, 0x01);
+    pic8259_set_irq(&P, 4, true);
+    CHECK_EQ(irr(0), 0x10);
+    pic8259_set_irq(&P, 4, false); /* level: IRR follows the line */
+    CHECK_EQ(irr(0), 0);
+    CHECK_EQ(line_level, 0);
+    pic8259_set_irq(&P, 4, true);
+    CHECK_EQ(pic8259_ack(&P), 0x24);
+    CHECK_EQ(isr(0), 0x10);
+    CHECK_EQ(irr(0), 0x10); /* still asserted */
+    CHECK_EQ(line_level, 0); /* but in service */
+    wr(0, 0, PIC8259_OCW2_EOI);
+    CHECK_EQ(line_level, 1); /* the line is still high: again */
+    pic8259_set_irq(&P, 4, false);
+    CHECK_EQ(line_level, 0);
+}
+
+static void test_elcr(void)
+{
+    setup(PIC8259_ICW4_8086);
+    pic8259_elcr_write(&P, 0, 0xff);
+    pic8259_elcr_write(&P, 1, 0xff);
+    CHECK_EQ(pic8259_elcr_read(&P, 0), 0xf8);
+    CHECK_EQ(pic8259_elcr_read(&P, 1), 0xde);
+    /* IRQ 11 is level now, IRQ 8 stays edge. */
+    pic8259_set_irq(&P, 11, true);
+    CHECK_EQ(irr(1), 0x08);
+    pic8259_set_irq(&P, 11, false);
+    CHECK_EQ(irr(1), 0);
+    pulse(8);
+    CHECK_EQ(irr(1), 0x01);
+    /* Switching to level shows the line at once. */
+    pic8259_elcr_write(&P, 0, 0);
+    pic8259_set_irq(&P, 5, true);
+    pic8259_set_irq(&P, 5, false);
+    CHECK_EQ(irr(0) & 0x20, 0x20);
+    pic8259_elcr_write(&P, 0, 0x20);
+    CHECK_EQ(irr(0) & 0x20, 0);
+}
+
+/* ---- priorities ---- */
+
+static void test_priority_nesting(void)
+{
+    setup(PIC8259_ICW4_8086);
+    pulse(5);
+    pulse(3);
+    CHECK_EQ(irr(0), 0x28);
+    CHECK_EQ(pic8259_ack(&P), 0x23);
+    CHECK_EQ(line_level, 0); /* IRQ5 waits for IRQ3's EOI */
+    pulse(1);               /* higher: nests */
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(pic8259_ack(&P), 0x21);
+    CHECK_EQ(isr(0), 0x0a);
+    wr(0, 0, PIC8259_OCW2_EOI); /* ends IRQ1, the highest */
+    CHECK_EQ(isr(0), 0x08);
+    CHECK_EQ(line_level, 0);
+    wr(0, 0, PIC8259_OCW2_EOI);
+    CHECK_EQ(isr(0), 0);
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(pic8259_ack(&P), 0x25);
+    /* Masking: a masked request stays in IRR but does not interrupt. */
+    wr(0, 0, PIC8259_OCW2_EOI);
+    wr(0, 1, 0x40);
+    pulse(6);
+    CHECK_EQ(irr(0), 0x40);
+    CHECK_EQ(line_level, 0);
+    wr(0, 1, 0);
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(P.s.delivered[5], 1);
+    CHECK_EQ(P.s.delivered[3], 1);
+}
+
+static void test_cascade(void)
+{
+    setup(PIC8259_ICW4_8086);
+    pulse(12);
+    CHECK_EQ(irr(1), 0x10);
+    CHECK_EQ(irr(0), 0x04);
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(pic8259_ack(&P), 0x2c);
+    CHECK_EQ(isr(1), 0x10);
+    CHECK_EQ(isr(0), 0x04);
+    CHECK_EQ(irr(0), 0);
+    CHECK_EQ(line_level, 0);
+    /* Another slave IRQ, even of higher priority, waits for the master. */
+    pulse(8);
+    CHECK_EQ(line_level, 0);
+    wr(1, 0, PIC8259_OCW2_EOI);
+    wr(0, 0, PIC8259_OCW2_EOI);
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(pic8259_ack(&P), 0x28);
+    /* Masking IRQ2 on the master masks the whole slave. */
+    wr(1, 0, PIC8259_OCW2_EOI);
+    wr(0, 0, PIC8259_OCW2_EOI);
+    wr(0, 1, 0x04);
+    pulse(9);
+    CHECK_EQ(line_level, 0);
+    wr(0, 1, 0);
+    CHECK_EQ(pic8259_ack(&P), 0x29);
+    CHECK_EQ(P.s.delivered[12], 1);
+    CHECK_EQ(P.s.delivered[2], 0);
+    /* An external IRQ2 is not seen while cascaded. */
+    wr(1, 0, PIC8259_OCW2_EOI);
+    wr(0, 0, PIC8259_OCW2_EOI);
+    pic8259_set_irq(&P, 2, true);
+    CHECK_EQ(line_level, 0);
+}
+
+/* ---- OCW2 ---- */
+
+static void test_ocw2_commands(void)
+{
+    setup(PIC8259_ICW4_8086);
+    pulse(1); pulse(4); pulse(6);
+    CHECK_EQ(pic8259_ack(&P), 0x21);
+    wr(0, 1, 0x02); /* three levels in service at once: special mask mode */
+    wr(0, 0, PIC8259_OCW3 | PIC8259_OCW3_ESMM | PIC8259_OCW3_SMM);
+    CHECK_EQ(pic8259_ack(&P), 0x24);
+    wr(0, 1, 0x12);
+    CHECK_EQ(pic8259_ack(&P), 0x26);
+    CHECK_EQ(isr(0), 0x52);
+    wr(0, 0, PIC8259_OCW3 | PIC8259_OCW3_ESMM);
+    wr(0, 1, 0);
+    /* Specific EOI of the middle level. */
+    wr(0, 0, PIC8259_OCW2_SEOI | 4);
+    CHECK_EQ(isr(0), 0x42);
+    /* Specific EOI of a level not in service changes nothing. */
+    wr(0, 0, PIC8259_OCW2_SEOI | 3);
+    CHECK_EQ(isr(0), 0x42);
+    CHECK_EQ(P.s.stray_eoi, 1);
+    /* No-op. */
+    wr(0, 0, PIC8259_OCW2_NOP | 1);
+    CHECK_EQ(isr(0), 0x42);
+    /* Non-specific ends the highest: IRQ1. */
+    wr(0, 0, PIC8259_OCW2_EOI);
+    CHECK_EQ(isr(0), 0x40);
+    /* Rotate on specific EOI: IRQ6 ends and becomes lowest, 7 highest. */
+    wr(0, 0, PIC8259_OCW2_ROT_SEOI | 6);
+    CHECK_EQ(isr(0), 0);
+    CHECK_EQ(P.s.chip[0].lowest, 6);
+    pulse(0); pulse(7);
+    CHECK_EQ(pic8259_ack(&P), 0x27);
+    /* Rotate on non-specific EOI: IRQ7 goes last, IRQ0 first. */
+    wr(0, 0, PIC8259_OCW2_ROT_EOI);
+    CHECK_EQ(P.s.chip[0].lowest, 7);
+    CHECK_EQ(pic8259_ack(&P), 0x20);
+    wr(0, 0, PIC8259_OCW2_EOI);
+    /* Set priority: IRQ3 lowest, so IRQ4 is the highest. */
+    wr(0, 0, PIC8259_OCW2_SET_PRIO | 3);
+    pulse(3); pulse(4); pulse(0);
+    CHECK_EQ(pic8259_ack(&P), 0x24);
+    CHECK_EQ(line_level, 0);         /* 4 in service outranks all */
+    wr(0, 0, PIC8259_OCW2_EOI);
+    CHECK_EQ(pic8259_ack(&P), 0x20); /* 0 outranks 3 now */
+    pulse(5);                        /* 5 outranks 0: nests */
+    CHECK_EQ(pic8259_ack(&P), 0x25);
+    CHECK_EQ(isr(0), 0x21);
+    wr(0, 0, PIC8259_OCW2_EOI);      /* the highest in service: 5 */
+    CHECK_EQ(isr(0), 0x01);
+    wr(0, 0, PIC8259_OCW2_EOI);
+    CHECK_EQ(pic8259_ack(&P), 0x23);
+}
+
+static void test_rotation_round_robin(void)
+{
+    /* Equal-priority devices under rotate-on-EOI take turns. */
+    setup(PIC8259_ICW4_8086);
+    pulse(3); pulse(5);
+    CHECK_EQ(pic8259_ack(&P), 0x23);
+    pulse(3);
+    wr(0, 0, PIC8259_OCW2_ROT_EOI);
+    CHECK_EQ(pic8259_ack(&P), 0x25); /* 3 went last: 5 before it */
+    wr(0, 0, PIC8259_OCW2_ROT_EOI);
+    CHECK_EQ(pic8259_ack(&P), 0x23);
+    wr(0, 0, PIC8259_OCW2_ROT_EOI);
+}
+
+static void test_eoi_underflow(void)
+{
+    setup(PIC8259_ICW4_8086);
+    pulse(4);
+    for (int i = 0; i < 100000; i++) {
+        wr(0, 0, PIC8259_OCW2_EOI);
+        wr(1, 0, PIC8259_OCW2_EOI);
+        wr(0, 0, PIC8259_OCW2_ROT_EOI);
+    }
+    CHECK_EQ(isr(0), 0);
+    CHECK_EQ(isr(1), 0);
+    CHECK_EQ(irr(0), 0x10);
+    CHECK_EQ(line_changes, 1); /* no storm: the line rose once */
+    CHECK_EQ(P.s.stray_eoi, 300000);
+    CHECK_EQ(pic8259_ack(&P), 0x24);
+    CHECK_EQ(P.s.delivered[4], 1);
+    /* Every byte at every address: nothing out of range, no assert. */
+    for (unsigned v = 0; v < 256; v++)
+        for (unsigned c = 0; c < 3; c++)
+            for (unsigned a = 0; a < 3; a++) {
+                wr(c, a, (uint8_t)v);
+                (void)rd(c, a);
+                (void)pic8259_ack(&P);
+            }
+    for (unsigned irq = 0; irq < 40; irq++)
+        pic8259_set_irq(&P, irq, irq & 1);
+}
+
+/* ---- AEOI, SFNM, special mask, poll ---- */
+
+static void test_aeoi(void)
+{
+    setup(PIC8259_ICW4_8086 | PIC8259_ICW4_AEOI);
+    pulse(3); pulse(5);
+    CHECK_EQ(pic8259_ack(&P), 0x23);
+    CHECK_EQ(isr(0), 0);         /* ended automatically */
+    CHECK_EQ(line_level, 1);     /* so IRQ5 follows at once */
+    CHECK_EQ(pic8259_ack(&P), 0x25);
+    CHECK_EQ(line_level, 0);
+    /* Rotate in AEOI: each acknowledged level goes last. */
+    wr(0, 0, PIC8259_OCW2_ROT_AEOI_SET);
+    pulse(3);
+    CHECK_EQ(pic8259_ack(&P), 0x23);
+    CHECK_EQ(P.s.chip[0].lowest, 3);
+    pulse(1); pulse(4);
+    CHECK_EQ(pic8259_ack(&P), 0x24); /* 4 outranks 1 now */
+    CHECK_EQ(P.s.chip[0].lowest, 4);
+    wr(0, 0, PIC8259_OCW2_ROT_AEOI_CLEAR);
+    CHECK_EQ(pic8259_ack(&P), 0x21);
+    CHECK_EQ(P.s.chip[0].lowest, 4);
+    /* A slave in AEOI still asserting after INTA is not stranded. */
+    pulse(9); pulse(10);
+    CHECK_EQ(pic8259_ack(&P), 0x29);
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(pic8259_ack(&P), 0x2a);
+    CHECK_EQ(line_level, 0);
+}
+
+static void test_sfnm(void)
+{
+    /* Without SFNM a higher slave request waits for the master's EOI. */
+    setup(PIC8259_ICW4_8086);
+    pulse(11);
+    CHECK_EQ(pic8259_ack(&P), 0x2b);
+    pulse(9);
+    CHECK_EQ(line_level, 0);
+    /* With SFNM on the master it nests through the same input. */
+    setup(PIC8259_ICW4_8086);
+    wr(0, 0, 0x11); wr(0, 1, 0x20); wr(0, 1, 0x04);
+    wr(0, 1, PIC8259_ICW4_8086 | PIC8259_ICW4_SFNM);
+    pulse(11);
+    CHECK_EQ(pic8259_ack(&P), 0x2b);
+    CHECK_EQ(line_level, 0);
+    pulse(12); /* lower than 11 on the slave: blocked there */
+    CHECK_EQ(line_level, 0);
+    pulse(9);
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(pic8259_ack(&P), 0x29);
+    CHECK_EQ(isr(1), 0x0a);
+    CHECK_EQ(isr(0), 0x04);
+    /* A lower master input is still blocked by IRQ2 in service. */
+    pulse(5);
+    CHECK_EQ(line_level, 0);
+}
+
+static void test_special_mask(void)
+{
+    setup(PIC8259_ICW4_8086);
+    pulse(3);
+    CHECK_EQ(pic8259_ack(&P), 0x23);
+    pulse(6);
+    CHECK_EQ(line_level, 0); /* nested mode: 6 waits behind 3 */
+    /* The handler masks its own level and enters special mask mode. */
+    wr(0, 1, 0x08);
+    wr(0, 0, PIC8259_OCW3 | PIC8259_OCW3_ESMM | PIC8259_OCW3_SMM);
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(pic8259_ack(&P), 0x26);
+    CHECK_EQ(isr(0), 0x48);
+    /* Non-specific EOI skips the masked level: it ends 6, not 3. */
+    wr(0, 0, PIC8259_OCW2_EOI);
+    CHECK_EQ(isr(0), 0x08);
+    wr(0, 0, PIC8259_OCW3 | PIC8259_OCW3_ESMM);
+    wr(0, 1, 0);
+    pulse(6);
+    CHECK_EQ(line_level, 0); /* normal again: 3 blocks 6 */
+    /* OCW3 without ESMM leaves the mode alone. */
+    wr(0, 0, PIC8259_OCW3 | PIC8259_OCW3_SMM);
+    CHECK_EQ(P.s.chip[0].smm, 0);
+}
+
+static void test_poll(void)
+{
+    setup(PIC8259_ICW4_8086);
+    wr(0, 1, 0xff); /* polled systems run with INT masked off anyway */
+    wr(0, 1, 0);
+    pulse(5);
+    wr(0, 0, PIC8259_OCW3 | PIC8259_OCW3_P);
+    CHECK_EQ(rd(0, 0), 0x85);
+    CHECK_EQ(isr(0), 0x20);
+    CHECK_EQ(irr(0), 0);
+    /* One shot: the next read is IRR again. */
+    CHECK_EQ(rd(0, 0), 0);
+    wr(0, 0, PIC8259_OCW3 | PIC8259_OCW3_P);
+    CHECK_EQ(rd(0, 1), 0); /* nothing may interrupt: bit 7 clear */
+    CHECK_EQ(rd(0, 1), 0); /* and the poll is spent: IMR */
+    /* Polling the slave. */
+    pulse(14);
+    wr(1, 0, PIC8259_OCW3 | PIC8259_OCW3_P);
+    CHECK_EQ(rd(1, 0), 0x86);
+    CHECK_EQ(isr(1), 0x40);
+    CHECK_EQ(P.s.delivered[14], 1);
+    CHECK_EQ(P.s.delivered[5], 1);
+}
+
+/* ---- spurious ---- */
+
+static void test_spurious_irq7(void)
+{
+    setup(PIC8259_ICW4_8086);
+    pic8259_elcr_write(&P, 0, 0x20);
+    pic8259_set_irq(&P, 5, true);
+    CHECK_EQ(line_level, 1);
+    pic8259_set_irq(&P, 5, false); /* gone before INTA */
+    CHECK_EQ(line_level, 0);
+    CHECK_EQ(pic8259_ack(&P), 0x27);
+    CHECK_EQ(isr(0), 0);
+    CHECK_EQ(P.s.spurious[0], 1);
+    CHECK_EQ(P.s.delivered[7], 0);
+    /* Masking after INT rose does the same. */
+    pulse(6);
+    wr(0, 1, 0x40);
+    CHECK_EQ(pic8259_ack(&P), 0x27);
+    CHECK_EQ(isr(0), 0);
+    CHECK_EQ(P.s.spurious[0], 2);
+}
+
+static void test_spurious_irq15(void)
+{
+    setup(PIC8259_ICW4_8086);
+    pic8259_elcr_write(&P, 1, 0x08); /* IRQ11 level */
+    pic8259_set_irq(&P, 11, true);
+    CHECK_EQ(irr(0), 0x04);
+    CHECK_EQ(line_level, 1);
+    pic8259_set_irq(&P, 11, false); /* the slave drops INT; the master's
+                                       edge latch on IRQ2 holds */
+    CHECK_EQ(irr(1), 0);
+    CHECK_EQ(pic8259_ack(&P), 0x2f);
+    CHECK_EQ(isr(1), 0);
+    CHECK_EQ(isr(0), 0x04); /* the master's IRQ2 is in service */
+    CHECK_EQ(P.s.spurious[1], 1);
+    CHECK_EQ(line_level, 0);
+    /* While it stays in service, other master IRQs below 2 are held. */
+    pulse(4);
+    CHECK_EQ(line_level, 0);
+    /* The handler's duty: EOI to the master only. */
+    wr(0, 0, PIC8259_OCW2_EOI);
+    CHECK_EQ(isr(0), 0);
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(pic8259_ack(&P), 0x24);
+}
+
+/* ---- single mode ---- */
+
+static void test_single_mode(void)
+{
+    pic8259_init(&P, on_int, NULL);
+    line_level = line_changes = 0;
+    /* ICW1 with SNGL: ICW2 then straight to ICW4. */
+    wr(0, 0, 0x13);
+    wr(0, 1, 0x40);
+    CHECK_EQ(P.s.chip[0].init_step, 4);
+    wr(0, 1, 0x01);
+    CHECK_EQ(P.s.chip[0].init_step, 0);
+    CHECK_EQ(P.s.chip[0].icw3, 0);
+    /* IRQ2 is a plain input with the master's own vector. */
+    pic8259_set_irq(&P, 2, true);
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(pic8259_ack(&P), 0x42);
+    CHECK_EQ(isr(0), 0x04);
+    CHECK_EQ(P.s.delivered[2], 1);
+    /* Without IC4: ICW2 ends the sequence. */
+    wr(0, 0, 0x12);
+    wr(0, 1, 0x50);
+    CHECK_EQ(P.s.chip[0].init_step, 0);
+    wr(0, 1, 0xfe);
+    CHECK_EQ(imr(0), 0xfe);
+    /* Cascade mode, but ICW3 names no slave on input 2: a plain input. */
+    setup(PIC8259_ICW4_8086);
+    wr(0, 0, 0x11); wr(0, 1, 0x20); wr(0, 1, 0x00); wr(0, 1, 0x01);
+    pic8259_set_irq(&P, 2, false);
+    pic8259_set_irq(&P, 2, true);
+    pulse(9);
+    CHECK_EQ(pic8259_ack(&P), 0x22);
+    CHECK_EQ(isr(1), 0); /* the slave was not asked */
+}
+
+/* ---- save/restore ---- */
+
+/* What the guest does after the snapshot: end, take, end, take, take. */
+static uint32_t after_snapshot(void)
+{
+    uint32_t v;
+
+    wr(1, 0, PIC8259_OCW2_EOI);
+    wr(0, 0, PIC8259_OCW2_EOI);
+    v = pic8259_ack(&P);                  /* IRQ11 is level and still high */
+    pic8259_set_irq(&P, 11, false);
+    wr(1, 0, PIC8259_OCW2_EOI);
+    wr(0, 0, PIC8259_OCW2_EOI);
+    v = v << 8 | pic8259_ack(&P);         /* then 12 through the cascade */
+    wr(1, 0, PIC8259_OCW2_EOI);
+    wr(0, 0, PIC8259_OCW2_EOI);
+    return v << 8 | pic8259_ack(&P);      /* then 5 */
+}
+
+static void test_save_restore(void)
+{
+    pic8259_state st, bad;
+    uint32_t v1, v2;
+
+    setup(PIC8259_ICW4_8086);
+    pic8259_elcr_write(&P, 1, 0x08);
+    wr(0, 0, PIC8259_OCW2_SET_PRIO | 1);  /* IRQ2 highest */
+    pulse(12); pulse(5);
+    pic8259_set_irq(&P, 11, true);
+    CHECK_EQ(pic8259_ack(&P), 0x2b);
+    pic8259_save(&P, &st);
+    v1 = after_snapshot();
+    CHECK_EQ(v1, 0x2b2c25);
+    /* Restoring into a fresh pair continues identically. */
+    pic8259_init(&P, on_int, NULL);
+    line_level = 0;
+    line_changes = 0;
+    CHECK(pic8259_restore(&P, &st));
+    CHECK_EQ(line_changes, 1);
+    CHECK_EQ(line_level, st.int_level);
+    redundant = 0;
+    CHECK(memcmp(&P.s, &st, sizeof st) == 0);
+    v2 = after_snapshot();
+    CHECK_EQ(v1, v2);
+    /* Malformed snapshots are refused and change nothing. */
+    pic8259_save(&P, &st);
+    bad = st; bad.version = 99;
+    CHECK(!pic8259_restore(&P, &bad));
+    bad = st; bad.chip[0].lowest = 8;
+    CHECK(!pic8259_restore(&P, &bad));
+    bad = st; bad.chip[1].init_step = 5;
+    CHECK(!pic8259_restore(&P, &bad));
+    bad = st; bad.chip[0].elcr = 0x07;
+    CHECK(!pic8259_restore(&P, &bad));
+    bad = st; bad.chip[1].icw2 = 0x2b;
+    CHECK(!pic8259_restore(&P, &bad));
+    bad = st; bad.chip[0].poll = 2;
+    CHECK(!pic8259_restore(&P, &bad));
+    bad = st; bad.int_level = 7;
+    CHECK(!pic8259_restore(&P, &bad));
+    CHECK(memcmp(&P.s, &st, sizeof st) == 0);
+}
+
+/* ---- a random guest: every reachable state is one restore accepts ---- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static void test_random_guest(void)
+{
+    static pic8259_pair copy;
+    pic8259_state st;
+    uint64_t seed = 8259;
+
+    setup(PIC8259_ICW4_8086);
+    for (int i = 0; i < 200000 && !test_failed; i++) {
+        uint64_t r = rng_next(&seed);
+        unsigned op = r & 7, chip = (r >> 3) & 1, a0 = (r >> 4) & 1;
+        uint8_t v = (uint8_t)(r >> 8);
+
+        if (op <= 2)
+            wr(chip, a0, v);
+        else if (op == 3)
+            (void)rd(chip, a0);
+        else if (op <= 5)
+            pic8259_set_irq(&P, v & 15, (v >> 4) & 1);
+        else if (op == 6)
+            (void)pic8259_ack(&P);
+        else
+            pic8259_elcr_write(&P, chip, v);
+        CHECK_EQ(line_level, pic8259_output(&P));
+        pic8259_save(&P, &st);
+        pic8259_init(&copy, NULL, NULL);
+        CHECK(pic8259_restore(&copy, &st));
+        CHECK_EQ(copy.s.int_level, st.int_level);
+    }
+}
+
+/* ---- the driver against the model ---- */
+
+static unsigned hook_calls;
+static uint8_t drv_read(void *ctx, unsigned chip, unsigned a0)
+{
+    hook_calls++;
+    return pic8259_model_read((pic8259_pair *)ctx, chip, a0);
+}
+static void drv_write(void *ctx, unsigned chip, unsigned a0, uint8_t v)
+{
+    hook_calls++;
+    pic8259_model_write((pic8259_pair *)ctx, chip, a0, v);
+}
+
+static void test_driver(void)
+{
+    pic8259_drv d = { drv_read, drv_write, &P };
+
+    pic8259_init(&P, on_int, NULL);
+    line_level = line_changes = 0;
+    pic8259_remap(&d, 0x30, 0x38);
+    CHECK(hook_calls > 0);
+    CHECK_EQ(imr(0), 0xff);
+    CHECK_EQ(imr(1), 0xff);
+    CHECK_EQ(P.s.chip[0].icw2, 0x30);
+    CHECK_EQ(P.s.chip[1].icw2, 0x38);
+    pulse(4);
+    CHECK_EQ(line_level, 0);
+    pic8259_unmask(&d, 4);
+    CHECK_EQ(imr(0), 0xef);
+    CHECK_EQ(line_level, 1);
+    CHECK_EQ(pic8259_ack(&P), 0x34);
+    CHECK(!pic8259_is_spurious(&d, 4));
+    CHECK_EQ(pic8259_read_isr(&d), 0x0010);
+    pic8259_eoi(&d, 4);
+    CHECK_EQ(pic8259_read_isr(&d), 0);
+    /* A slave IRQ: unmasking it opens the cascade too. */
+    pic8259_unmask(&d, 13);
+    CHECK_EQ(imr(1), 0xdf);
+    CHECK_EQ(imr(0), 0xeb);
+    pulse(13);
+    CHECK_EQ(pic8259_read_irr(&d), 0x2004);
+    CHECK_EQ(pic8259_ack(&P), 0x3d);
+    CHECK_EQ(pic8259_read_isr(&d), 0x2004);
+    pic8259_eoi(&d, 13);
+    CHECK_EQ(pic8259_read_isr(&d), 0);
+    pic8259_mask(&d, 13);
+    CHECK_EQ(imr(1), 0xff);
+    pic8259_mask(&d, 99);
+    pic8259_unmask(&d, 99);
+    pic8259_eoi(&d, 99);
+    /* Spurious IRQ7: nothing in service, nothing to EOI. */
+    pic8259_unmask(&d, 6);
+    pulse(6);
+    pic8259_mask(&d, 6);
+    CHECK_EQ(pic8259_ack(&P), 0x37);
+    CHECK(pic8259_is_spurious(&d, 7));
+    CHECK_EQ(pic8259_read_isr(&d), 0);
+    /* A real IRQ7 is not spurious. */
+    pic8259_unmask(&d, 7);
+    pulse(7);
+    CHECK_EQ(pic8259_ack(&P), 0x37);
+    CHECK(!pic8259_is_spurious(&d, 7));
+    pic8259_eoi(&d, 7);
+    /* Spurious IRQ15: the driver ends the master's IRQ2 and nothing else. */
+    pic8259_elcr_write(&P, 1, 0x08);
+    pic8259_unmask(&d, 11);
+    pic8259_set_irq(&P, 11, true);
+    pic8259_set_irq(&P, 11, false);
+    CHECK_EQ(pic8259_ack(&P), 0x3f);
+    CHECK_EQ(pic8259_read_isr(&d), 0x0004);
+    CHECK(pic8259_is_spurious(&d, 15));
+    CHECK_EQ(pic8259_read_isr(&d), 0);
+    CHECK_EQ(line_level, 0);
+    /* A real IRQ15 is not spurious and its ISR bits stay for the EOI. */
+    pic8259_unmask(&d, 15);
+    pulse(15);
+    CHECK_EQ(pic8259_ack(&P), 0x3f);
+    CHECK(!pic8259_is_spurious(&d, 15));
+    CHECK_EQ(pic8259_read_isr(&d), 0x8004);
+    pic8259_eoi(&d, 15);
+    CHECK_EQ(pic8259_read_isr(&d), 0);
+    CHECK(!pic8259_is_spurious(&d, 3));
+    CHECK_EQ(P.s.chip[0].read_isr, 0);
+}
+
+int main(void)
+{
+    run_test("power_on", test_power_on);
+    run_test("init_sequence", test_init_sequence);
+    run_test("ocw_mid_init", test_ocw_mid_init);
+    run_test("edge_latch", test_edge_latch);
+    run_test("level_ltim", test_level_ltim);
+    run_test("elcr", test_elcr);
+    run_test("priority_nesting", test_priority_nesting);
+    run_test("cascade", test_cascade);
+    run_test("ocw2_commands", test_ocw2_commands);
+    run_test("rotation_round_robin", test_rotation_round_robin);
+    run_test("eoi_underflow", test_eoi_underflow);
+    run_test("aeoi", test_aeoi);
+    run_test("sfnm", test_sfnm);
+    run_test("special_mask", test_special_mask);
+    run_test("poll", test_poll);
+    run_test("spurious_irq7", test_spurious_irq7);
+    run_test("spurious_irq15", test_spurious_irq15);
+    run_test("single_mode", test_single_mode);
+    run_test("save_restore", test_save_restore);
+    run_test("random_guest", test_random_guest);
+    run_test("driver", test_driver);
+    printf("%s: %d failed\n", failures ? "FAIL" : "PASS", failures);
+    return failures ? 1 : 0;
+}
