@@ -218,7 +218,8 @@ UART16550_DEF uint8_t uart16550_model_read(uart16550_model *m, unsigned reg);
 /** Guest write of register `reg`; offsets outside 0..7 are ignored. */
 UART16550_DEF void uart16550_model_write(uart16550_model *m, unsigned reg, uint8_t val);
 /** A byte arriving on the wire (host to guest). False, with LSR.OE set, if
-    the FIFO was full: the byte is lost, as on the chip. */
+    there was no room, and a byte is lost as on the chip: with FIFOs the new
+    one, without them the unread one it replaces. */
 UART16550_DEF bool uart16550_model_receive(uart16550_model *m, uint8_t byte);
 /** Free space in the receive FIFO (what a host may feed without overrun). */
 UART16550_DEF unsigned uart16550_model_rx_space(const uart16550_model *m);
@@ -283,7 +284,8 @@ UART16550_DEF bool uart16550_probe(uart16550_drv *u)
     u->write(u->ctx, UART16550_MCR, UART16550_MCR_LOOP);
     uart16550_putc(u, 0xae);
     c = uart16550_getc(u);
-    u->write(u->ctx, UART16550_MCR, mcr);
+    /* Restore the outputs, but never loopback: the promise above. */
+    u->write(u->ctx, UART16550_MCR, (uint8_t)(mcr & ~UART16550_MCR_LOOP));
     return c == 0xae;
 }
 
@@ -394,8 +396,13 @@ static bool uart16550__rx_push(uart16550_model *m, uint8_t byte)
 {
     uart16550_state *s = &m->s;
 
+    /* Overrun (datasheet, LSR bit 1): a full FIFO keeps its bytes and the
+       new one is lost; a lone holding register takes the new byte,
+       "thereby destroying the previous character". */
     if (s->rx_count >= uart16550__rx_cap(m)) {
-        s->lsr |= UART16550_LSR_OE; /* the new byte is lost */
+        s->lsr |= UART16550_LSR_OE;
+        if (!uart16550__fifo_on(m))
+            s->rx[s->rx_head] = byte;
         return false;
     }
     s->rx[(s->rx_head + s->rx_count) % UART16550_FIFO_SIZE] = byte;
