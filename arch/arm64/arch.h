@@ -14,6 +14,7 @@ struct irq_table;
 #define PLATFORM_IRQ_MAX   1020
 #define PLATFORM_SOFT_IRQ  1       /* SGI 1: software-generated, no device */
 #define PLATFORM_TIMER_IRQ 27      /* the EL1 virtual timer's PPI (SBSA/BSA, and QEMU virt) */
+#define PLATFORM_CONSOLE_IRQ 33    /* the virt board's PL011: SPI 1 */
 
 /* System registers by name: the assembler knows every one we use. The
    value is a 64-bit general register either way. */

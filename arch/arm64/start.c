@@ -14,12 +14,15 @@
 // expect-status: 0
 //! [expect]
 #include "../common/fdt.h"
-#include "../common/kernel.h"
+#include "../common/platform.h"
 
 #define PL011_BASE 0x09000000ul
 #define PL011_DR   0x00          /* data register */
 #define PL011_FR   0x18          /* flag register */
 #define PL011_FR_TXFF (1u << 5)  /* transmit FIFO full */
+#define PL011_IMSC 0x38          /* interrupt mask set/clear: 1 = enabled */
+#define PL011_ICR  0x44          /* interrupt clear */
+#define PL011_TXI  (1u << 5)     /* transmit interrupt (PL011 TRM 3.3.10) */
 #define RAM_BASE   0x40000000ul
 
 static volatile uint32_t *pl011(unsigned off)
@@ -39,6 +42,13 @@ void platform_putc(char c)
 
 /* Arm semihosting SYS_EXIT (0x18) with ADP_Stopped_ApplicationExit: QEMU
    (-semihosting) exits with the subcode as its status. */
+void platform_console_irq(bool on)
+{
+    *pl011(PL011_IMSC) = on ? PL011_TXI : 0;
+    if (!on)
+        *pl011(PL011_ICR) = PL011_TXI;
+}
+
 _Noreturn void platform_exit(int status)
 {
     uint64_t block[2] = { 0x20026, (uint64_t)status };

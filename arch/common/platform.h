@@ -92,6 +92,19 @@ bool platform_irq_trigger(unsigned irq);
                          fires (the kernel counts them; the wake-up itself
                          is what matters). */
 
+/* --- 5b. A device interrupt to test with ------------------------------
+   Every board we run on has a console UART with an interrupt line, so the
+   console is the device the tests use to exercise the whole device path
+   (the line, IOAPIC / GIC SPI / PLIC routing, the ISR, the deferred
+   handler). Each arch's arch.h defines PLATFORM_CONSOLE_IRQ, its number.
+
+   Turn the console's "transmitter empty" interrupt on or off in the UART
+   itself (not at the interrupt controller). Turned on while the
+   transmitter is idle, the UART asserts its line at once; turning it off
+   also acknowledges it, so a handler calls this with false. Irqs: any,
+   unchanged. Not ISR-safe. */
+void platform_console_irq(bool on);
+
 /* --- 6. Faults ---------------------------------------------------------
    Each arch's trap code reports a CPU exception it does not expect with
    kernel_fault(): the exception's name, the faulting address, and the

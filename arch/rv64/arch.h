@@ -15,6 +15,7 @@
 #define PLATFORM_IRQ_MAX   1024
 #define PLATFORM_SOFT_IRQ  0
 #define PLATFORM_TIMER_IRQ 1023
+#define PLATFORM_CONSOLE_IRQ 10    /* the virt board's 16550: PLIC source 10 */
 
 /* sstatus (4.1.1): SIE enables S-mode interrupts; on a trap the hart copies
    it to SPIE and clears it, and sret copies SPIE back. */

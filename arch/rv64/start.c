@@ -15,7 +15,7 @@
 // expect-status: 0
 //! [expect]
 #include "../common/fdt.h"
-#include "../common/kernel.h"
+#include "../common/platform.h"
 #include "arch.h"
 
 #define UART16550_IMPLEMENTATION
@@ -47,6 +47,13 @@ void platform_putc(char c)
     if (c == '\n')
         uart16550_putc(&uart, '\r');
     uart16550_putc(&uart, (uint8_t)c);
+}
+
+void platform_console_irq(bool on)
+{
+    mmio_write(uart.ctx, UART16550_IER, on ? UART16550_IER_ETBEI : 0);
+    if (!on)
+        mmio_read(uart.ctx, UART16550_IIR);  /* acknowledges a pending THRE */
 }
 
 _Noreturn void platform_exit(int status)

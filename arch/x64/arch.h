@@ -15,6 +15,7 @@
 #define PLATFORM_IRQ_MAX  0xcf     /* irq numbers 0..0xce: vectors 0x30..0xfe */
 #define PLATFORM_SOFT_IRQ 0xb0     /* vector 0xe0: self-IPI, no device */
 #define PLATFORM_TIMER_IRQ 0xbf    /* vector 0xef: the LAPIC timer */
+#define PLATFORM_CONSOLE_IRQ 4     /* COM1: ISA IRQ4, IOAPIC pin 4 */
 
 static inline void outb(uint16_t port, uint8_t v)
 {

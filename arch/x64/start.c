@@ -13,7 +13,7 @@
 // expect: breadboard: boot complete
 // expect-status: 0
 //! [expect]
-#include "../common/kernel.h"
+#include "../common/platform.h"
 #include "arch.h"
 
 #define UART16550_IMPLEMENTATION
@@ -62,6 +62,13 @@ void platform_putc(char c)
     if (c == '\n')
         uart16550_putc(&com1, '\r');
     uart16550_putc(&com1, (uint8_t)c);
+}
+
+void platform_console_irq(bool on)
+{
+    com_write(com1.ctx, UART16550_IER, on ? UART16550_IER_ETBEI : 0);
+    if (!on)
+        com_read(com1.ctx, UART16550_IIR);  /* acknowledges a pending THRE */
 }
 
 _Noreturn void platform_exit(int status)
