@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -45,6 +46,9 @@
 #define UART16550_IMPLEMENTATION
 #define UART16550_STATIC
 #include "uart16550.h"
+#define IOAPIC_IMPLEMENTATION
+#define IOAPIC_STATIC
+#include "ioapic.h"
 
 enum {
     STATUS_USAGE = 2,
@@ -64,9 +68,11 @@ enum {
    page for the identity map). Both sit in the hole below 4 GiB, off RAM. */
 #define KVM_TSS_ADDR 0xfffbd000u
 #define KVM_IDMAP_ADDR 0xfffbc000u
-#define IOAPIC_PINS 24                  /* routes reserved by the split irqchip */
 
 #define COM1_BASE 0x3f8
+#define COM1_GSI 4                      /* ISA IRQ4, IOAPIC pin 4 on a PC */
+#define IOAPIC_BASE 0xfec00000u
+#define IOAPIC_WINDOW 0x1000u           /* registers at 0x00, 0x10, 0x40 */
 #define DEBUG_EXIT_PORT 0xf4
 
 /* ---- errors ------------------------------------------------------------ */
@@ -359,6 +365,7 @@ struct vm {
     uint32_t start_info;
     struct bus pio, mmio;
     uart16550_model com1;
+    ioapic_model ioapic;
     bool stopped;                       /* the guest asked to end the run */
     int status;                         /* ... with this exit status */
 };
@@ -407,15 +414,72 @@ static void debug_exit_io(void *ctx, uint64_t offset, unsigned width, bool is_wr
     }
 }
 
+/* The UART's interrupt output drives IOAPIC pin 4, as the ISA IRQ4 line
+   does on a PC. (The 8259 pair joins with the chipset builder.) */
+static void com1_irq(void *ctx, bool level)
+{
+    struct vm *vm = ctx;
+
+    ioapic_set_irq(&vm->ioapic, COM1_GSI, level);
+}
+
+/* The IOAPIC's registers are 32 bits wide; the model answers any width
+   itself (all-ones for what it does not decode). Data is little-endian. */
+static void ioapic_io(void *ctx, uint64_t offset, unsigned width, bool is_write, uint8_t *data)
+{
+    ioapic_model *m = ctx;
+    uint64_t v = 0;
+
+    if (width > sizeof v) {
+        if (!is_write)
+            memset(data, 0xff, width);
+        return;
+    }
+    if (is_write) {
+        for (unsigned i = 0; i < width; i++)
+            v |= (uint64_t)data[i] << (8 * i);
+        ioapic_model_write(m, offset, width, v);
+        return;
+    }
+    v = ioapic_model_read(m, offset, width);
+    for (unsigned i = 0; i < width; i++)
+        data[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Split irqchip: the IOAPIC lives here, the LAPIC in KVM, and the message
+   between them is an MSI, exactly the address/data pair the entry
+   translates to (the IOAPIC's own bus message, in PCI clothing). */
+static void ioapic_deliver(void *ctx, const ioapic_msi *msg)
+{
+    struct vm *vm = ctx;
+    struct kvm_msi msi = { .address_lo = (uint32_t)msg->address,
+                           .address_hi = (uint32_t)(msg->address >> 32), .data = msg->data };
+
+    if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
+        die(STATUS_HOST, "KVM_SIGNAL_MSI: %s", strerror(errno));
+}
+
 static void devices_init(struct vm *vm)
 {
-    uart16550_model_hooks hooks = { com1_tx, NULL, vm }; /* no PIC yet: irq unwired */
+    uart16550_model_hooks uart_hooks = { com1_tx, com1_irq, vm };
+    ioapic_hooks ioapic_hooks = { ioapic_deliver, NULL, vm };
 
     vm->pio.what = "port";
     vm->mmio.what = "MMIO address";
-    uart16550_model_init(&vm->com1, &hooks);
+    ioapic_model_init(&vm->ioapic, IOAPIC_VERSION_20, &ioapic_hooks);
+    uart16550_model_init(&vm->com1, &uart_hooks);
     bus_register(&vm->pio, COM1_BASE, 8, com1_io, &vm->com1);
     bus_register(&vm->pio, DEBUG_EXIT_PORT, 1, debug_exit_io, vm);
+    bus_register(&vm->mmio, IOAPIC_BASE, IOAPIC_WINDOW, ioapic_io, &vm->ioapic);
+}
+
+/* Monotonic nanoseconds, for the models' timers (the IOAPIC storm guard). */
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- KVM setup --------------------------------------------------------- */
@@ -448,7 +512,7 @@ static void kvm_open(struct vm *vm)
 
 static void vm_create(struct vm *vm)
 {
-    struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { IOAPIC_PINS } };
+    struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { IOAPIC_PINS } }; /* ioapic.h: 24 */
     uint64_t idmap = KVM_IDMAP_ADDR;
 
     vm->vm_fd = KVM_IOCTL(vm->kvm_fd, KVM_CREATE_VM, NULL);
@@ -698,12 +762,14 @@ static int vm_run(struct vm *vm)
         case KVM_EXIT_IO: /* served by a device or the unclaimed path: go on */
             io_exit(vm);
             break;
-        case KVM_EXIT_MMIO: /* nothing is mapped yet: all-ones, go on */
+        case KVM_EXIT_MMIO: /* served by the IOAPIC or the unclaimed path: go on */
             mmio_exit(vm);
+            break;
+        case KVM_EXIT_IOAPIC_EOI: /* the LAPIC's EOI broadcast reaches our IOAPIC: go on */
+            ioapic_eoi(&vm->ioapic, run->eoi.vector);
             break;
         case KVM_EXIT_HLT: /* only without the in-kernel LAPIC: go on */
         case KVM_EXIT_INTR: /* a signal interrupted the guest: go on */
-        case KVM_EXIT_IOAPIC_EOI: /* split irqchip; no IOAPIC model yet: go on */
             break;
         case KVM_EXIT_SHUTDOWN: /* failure: a triple fault */
             return guest_failed(vm, STATUS_TRIPLE, "guest triple fault");
@@ -716,6 +782,7 @@ static int vm_run(struct vm *vm)
             return guest_failed(vm, STATUS_UNEXPECTED, "unexpected KVM exit reason %u",
                                 run->exit_reason);
         }
+        ioapic_poll(&vm->ioapic, now_ns()); /* releases pins the storm guard held */
     }
     return vm->status; /* success: the guest chose its status */
 }

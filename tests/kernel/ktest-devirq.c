@@ -1,10 +1,9 @@
 /* ktest-devirq.c - a device interrupt travels the whole path: the console
    UART raises its line, the interrupt controller routes it (x64: IOAPIC pin
    4; arm64: GIC SPI 1; rv64: PLIC source 10), the ISR records it, and the
-   handler runs from the loop and quiets the device.
-
-   On our monitor this waits for the chipset issue, which wires the UART's
-   line to a userspace IOAPIC; tests/Tupfile runs it on QEMU only until then.
+   handler runs from the loop and quiets the device. On our monitor the
+   IOAPIC is the userspace model (hdr/ioapic.h) and its message reaches
+   KVM's LAPIC as an MSI.
 */
 //! [expect]
 // expect: devirq: console interrupt handled in the loop
