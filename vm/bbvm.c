@@ -366,6 +366,7 @@ struct vm {
     struct bus pio, mmio;
     uart16550_model com1;
     ioapic_model ioapic;
+    uint64_t routed[IOAPIC_PINS];       /* the entries KVM's routes were built from */
     bool stopped;                       /* the guest asked to end the run */
     int status;                         /* ... with this exit status */
 };
@@ -423,6 +424,8 @@ static void com1_irq(void *ctx, bool level)
     ioapic_set_irq(&vm->ioapic, COM1_GSI, level);
 }
 
+static void ioapic_sync_routes(struct vm *vm);
+
 /* The IOAPIC's registers are 32 bits wide; the model answers any width
    itself (all-ones for what it does not decode). Data is little-endian. */
 static void ioapic_io(void *ctx, uint64_t offset, unsigned width, bool is_write, uint8_t *data)
@@ -439,11 +442,45 @@ static void ioapic_io(void *ctx, uint64_t offset, unsigned width, bool is_write,
         for (unsigned i = 0; i < width; i++)
             v |= (uint64_t)data[i] << (8 * i);
         ioapic_model_write(m, offset, width, v);
+        ioapic_sync_routes((struct vm *)m->hooks.ctx);
         return;
     }
     v = ioapic_model_read(m, offset, width);
     for (unsigned i = 0; i < width; i++)
         data[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* KVM tells us of an EOI (KVM_EXIT_IOAPIC_EOI) only for vectors it knows
+   to be level-triggered IOAPIC interrupts, and it learns them from the MSI
+   routes of the reserved GSIs 0..23 (KVM_CAP_SPLIT_IRQCHIP). So every
+   programmed entry gets a route, masked or not: the guest may mask a pin
+   in its ISR and EOI it afterwards, and that EOI must still reach us. */
+static void ioapic_sync_routes(struct vm *vm)
+{
+    struct {
+        struct kvm_irq_routing hdr;
+        struct kvm_irq_routing_entry e[IOAPIC_PINS];
+    } r;
+    bool changed = false;
+
+    memset(&r, 0, sizeof r);
+    for (unsigned pin = 0; pin < IOAPIC_PINS; pin++) {
+        uint64_t rte = ioapic_model_entry(&vm->ioapic, pin) & ~(1ull << 12); /* not status */
+        ioapic_msi msi;
+
+        changed |= rte != vm->routed[pin];
+        vm->routed[pin] = rte;
+        if ((rte & 0xff) == 0)
+            continue;                   /* never programmed */
+        ioapic_entry_to_msi(rte, &msi);
+        r.e[r.hdr.nr] = (struct kvm_irq_routing_entry){
+            .gsi = pin, .type = KVM_IRQ_ROUTING_MSI,
+            .u.msi = { .address_lo = (uint32_t)msi.address,
+                       .address_hi = (uint32_t)(msi.address >> 32), .data = msi.data } };
+        r.hdr.nr++;
+    }
+    if (changed && ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &r) < 0)
+        die(STATUS_HOST, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
 }
 
 /* Split irqchip: the IOAPIC lives here, the LAPIC in KVM, and the message

@@ -128,6 +128,21 @@ static void ioapic_route(unsigned gsi, bool masked)
     ioapic_write(IOAPIC_RTE(gsi), lo);
 }
 
+bool x64_irq_set_level(unsigned gsi, bool level)
+{
+    bool masked;
+
+    if (gsi >= ioapic_pins)
+        return false;
+    masked = (ioapic_read(IOAPIC_RTE(gsi)) & RTE_MASKED) != 0;
+    if (level)
+        level_pins |= 1u << gsi;
+    else
+        level_pins &= ~(1u << gsi);
+    ioapic_route(gsi, masked);
+    return true;
+}
+
 /* --- traps --------------------------------------------------------------- */
 
 static const char *const exception_names[32] = {
