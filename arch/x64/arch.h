@@ -6,10 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Every wrapper below clobbers "memory": GCC may otherwise move a volatile
-   asm across volatile MMIO accesses, and an EOI written to the x2APIC MSR
-   before the IOAPIC mask it must follow re-delivers a level interrupt
-   (ktest-x64-level caught exactly that on our monitor). */
+/* Every wrapper below clobbers "memory": without it GCC may move a volatile
+   asm across volatile MMIO accesses once inlined, and an x2APIC EOI (an MSR
+   write) that overtook the IOAPIC mask it must follow would re-deliver a
+   level interrupt. */
 
 /* Vector plan. 0-31 are CPU exceptions (SDM vol. 3, table 6-1). The 8259
    pair is remapped to 0x20-0x2f, where only its spurious IRQ7/IRQ15 should
