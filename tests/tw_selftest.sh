@@ -22,6 +22,7 @@ case_() {
 printf '// expect: alpha\n// expect: gamma\n' > "$t/src.c"
 printf '// expect: one\n// expect-status: 3\n' > "$t/status.c"
 printf '// nothing expected here\n' > "$t/empty.c"
+printf '// expect: tw: exit status 0\n' > "$t/self.c"
 
 case_ pass PASS --expect "$t/src.c" -- printf 'alpha\nbeta\ngamma\n'
 case_ missing-line FAIL --expect "$t/src.c" -- printf 'alpha\nbeta\n'
@@ -31,6 +32,7 @@ case_ expected-status PASS --expect "$t/status.c" -- sh -c 'echo one; exit 3'
 case_ status-mismatch FAIL --status 4 -- sh -c 'exit 3'
 case_ timeout FAIL --timeout 1 -- sleep 5
 case_ no-expect-lines FAIL --expect "$t/empty.c" -- true
+case_ tw-own-line FAIL --expect "$t/self.c" -- true
 BREADBOARD_KVM=$t/no-such-kvm
 export BREADBOARD_KVM
 case_ no-kvm SKIP --needs-kvm -- false

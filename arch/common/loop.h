@@ -18,6 +18,7 @@ struct kernel_stats {
     uint64_t iterations;    /* passes through the loop */
     uint64_t waits;         /* calls to platform_wfi */
     uint64_t timer_irqs;    /* timer interrupts seen (deferred) */
+    uint64_t early_timer_irqs; /* a wait woken by the timer before its deadline */
 };
 extern struct kernel_stats kernel_stats;
 

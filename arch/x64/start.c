@@ -71,9 +71,12 @@ void platform_console_irq(bool on)
         com_read(com1.ctx, UART16550_IIR);  /* acknowledges a pending THRE */
 }
 
+/* The port carries status + 1, never 0: QEMU exits (v << 1) | 1, and a
+   written 0 would make that 1, which is also what QEMU exits with when it
+   fails to start. Statuses above 126 are reported as 126. */
 _Noreturn void platform_exit(int status)
 {
-    outb(DEBUG_EXIT_PORT, (uint8_t)status);
+    outb(DEBUG_EXIT_PORT, (uint8_t)((status < 0 || status > 126 ? 126 : status) + 1));
     for (;;) /* no debug-exit device (real hardware): stop here */
         __asm__ volatile("cli; hlt");
 }

@@ -94,6 +94,7 @@ _start:
     xor %bl, %bl
 fail:
     mov %bl, %al
+    inc %al                         /* the port carries status + 1 (tests/boot) */
     mov $EXIT_PORT, %dx
     out %al, %dx
 3:  hlt                             /* no exit device: stop here */

@@ -8,6 +8,7 @@
 //! [expect]
 // expect: devirq: console interrupt handled in the loop
 // expect: devirq: quiet after the handler
+// expect: devirq: a second interrupt arrives once enabled again
 // expect: ktest-devirq: pass
 // expect-status: 0
 //! [expect]
@@ -75,6 +76,13 @@ _Noreturn void kmain(const struct boot_info *bi)
     check(handled == after, "interrupts kept coming after the handler quieted the device");
     if (handled == after)
         kprintf("devirq: quiet after the handler\n");
+    /* And the line is live again: the loop unmasked it after the handler.
+       Without this, a line left masked would pass the quiet check above. */
+    platform_console_irq(true);
+    run_for(200);
+    check(handled == after + 1, "a second interrupt did not arrive: the line stayed masked");
+    if (handled == after + 1)
+        kprintf("devirq: a second interrupt arrives once enabled again\n");
     kprintf("ktest-devirq: %s\n", failures ? "FAIL" : "pass");
     platform_exit(failures ? 1 : 0);
 }

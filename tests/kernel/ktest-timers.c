@@ -15,6 +15,7 @@
 // expect: timers: all fired in deadline order, none early
 // expect: periodic: 10 periods of 100 ms, drift 0 periods
 // expect: idle: the loop slept
+// expect: before their deadline
 // expect: ktest-timers: pass
 // expect-status: 0
 //! [expect]
@@ -91,8 +92,8 @@ static void periodic_fired(timer *t, void *arg)
 
     check(platform_now() >= due, "a periodic tick came early");
     p->count++;
-    if (p->count < 10)  /* re-arm from the deadline, not from now: no drift */
-        timer_start(&kernel_timers, t, due + p->period);
+    if (p->count < 10)  /* re-armed from its deadline, not from now: no drift */
+        timer_repeat(&kernel_timers, t, p->period);
 }
 
 static bool ten_periods(void *arg)
@@ -130,6 +131,12 @@ _Noreturn void kmain(const struct boot_info *bi)
     kernel_init(bi);
     test_one_shots();
     test_periodic();
+    /* The hardware side: no wait ended by the timer before its deadline. */
+    kprintf("timers: %llu timer interrupts, %llu before their deadline\n",
+            (unsigned long long)kernel_stats.timer_irqs,
+            (unsigned long long)kernel_stats.early_timer_irqs);
+    check(kernel_stats.timer_irqs > 0, "no timer interrupt was ever seen");
+    check(kernel_stats.early_timer_irqs == 0, "the hardware one-shot fired early");
     kprintf("ktest-timers: %s\n", failures ? "FAIL" : "pass");
     platform_exit(failures ? 1 : 0);
 }

@@ -1,0 +1,317 @@
+/* x64_acpi_test.c - the x64 kernel's MADT reader (arch/x64/acpi.c) on the host.
+
+   The kernel reads tables at physical addresses through its identity map of
+   the low 4 GiB. Here the "physical" memory is a host mapping below 2 GiB
+   (MAP_32BIT), so the reader runs unchanged on host addresses. First the
+   monitor's own tables (vm/acpi.c), moved into that mapping: the kernel
+   must read back exactly what the monitor wrote. Then hand-made firmware
+   that lies: bad checksums, a zero or overlong structure length, a table
+   length past its end, entries pointing nowhere, too many overrides, ACPI
+   1.0 with an RSDT only. Last, random damage to the MADT (checksum fixed
+   up so the walk runs): no crash, no hang, under ASan and UBSan.
+
+   Build: gcc -std=c11 -fsanitize=address,undefined x64_acpi_test.c
+          ../arch/x64/acpi.c ../vm/acpi.c */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include "../arch/x64/acpi.h"
+#include "../vm/acpi.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#define MEM_SIZE 0x10000u
+#ifndef MAP_32BIT            /* x86-64 Linux only; elsewhere, a low hint */
+#define MAP_32BIT 0
+#define LOW_HINT ((void *)0x40000000)
+#else
+#define LOW_HINT NULL
+#endif
+
+static uint8_t *mem;            /* the fake physical memory, below 2 GiB */
+static char printed[512];       /* the last line acpi_find_madt printed */
+
+/* The kernel's kprintf, collecting the output. */
+int kprintf(const char *fmt, ...)
+{
+    size_t n = strlen(printed);
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    r = vsnprintf(printed + n, sizeof printed - n, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+static uint64_t pa(size_t off) { return (uint64_t)(uintptr_t)(mem + off); }
+
+static uint64_t rd(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+
+    while (n--)
+        v = v << 8 | p[n];
+    return v;
+}
+
+static void wr(uint8_t *p, uint64_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+/* Set the checksum byte at p[at] so that len bytes sum to 0. */
+static void fix(uint8_t *p, size_t len, size_t at)
+{
+    uint8_t s = 0;
+
+    p[at] = 0;
+    for (size_t i = 0; i < len; i++)
+        s = (uint8_t)(s + p[i]);
+    p[at] = (uint8_t)-s;
+}
+
+static void fix_rsdp(uint8_t *p)
+{
+    fix(p, 20, 8);
+    if (p[15] >= 2)
+        fix(p, 36, 32);
+}
+
+static void fix_table(uint8_t *p) { fix(p, rd(p + 4, 4), 9); }
+
+/* The fake physical memory, mapped on first use, cleared every time. */
+static bool setup(void)
+{
+    void *p;
+
+    if (!mem) {
+        p = mmap(LOW_HINT, MEM_SIZE, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+        if (p == MAP_FAILED)
+            return false;
+        if ((uintptr_t)p >= 0x100000000ull - MEM_SIZE) {
+            printf("  no mapping below 4 GiB; the kernel reader would refuse it\n");
+            return false;
+        }
+        mem = p;
+    }
+    memset(mem, 0, MEM_SIZE);
+    return true;
+}
+
+/* The monitor's tables, built at guest physical 0 and then moved: every
+   address in them becomes mem + address. Returns the RSDP's address. */
+static uint64_t monitor_tables(void)
+{
+    uint64_t rsdp, xsdt, madt;
+
+    if (!setup() || acpi_build(mem, MEM_SIZE, 0, MEM_SIZE, &rsdp))
+        return 0;
+    xsdt = rd(mem + rsdp + 24, 8);
+    madt = rd(mem + xsdt + 36, 8);
+    wr(mem + rsdp + 24, pa(xsdt), 8);
+    fix_rsdp(mem + rsdp);
+    wr(mem + xsdt + 36, pa(madt), 8);
+    fix_table(mem + xsdt);
+    return pa(rsdp);
+}
+
+static uint8_t *madt_of(uint64_t rsdp)
+{
+    const uint8_t *r = (const uint8_t *)(uintptr_t)rsdp;
+    const uint8_t *x = (const uint8_t *)(uintptr_t)rd(r + 24, 8);
+
+    return (uint8_t *)(uintptr_t)rd(x + 36, 8);
+}
+
+static bool find(uint64_t rsdp, struct madt_info *m)
+{
+    printed[0] = 0;
+    return acpi_find_madt(rsdp, m);
+}
+
+/* The kernel reads what the monitor wrote, and prints the promised line. */
+TEST(monitor_tables)
+{
+    struct madt_info m;
+    bool low, level;
+    uint64_t rsdp = monitor_tables();
+
+    if (!CHECK(rsdp) || !CHECK(find(rsdp, &m)))
+        return;
+    CHECK_EQ(m.lapic_paddr, 0xfee00000u);
+    CHECK(m.pcat_compat);
+    CHECK_EQ(m.ioapics, 1);
+    CHECK_EQ(m.ioapic_id, 0);
+    CHECK_EQ(m.ioapic_paddr, 0xfec00000u);
+    CHECK_EQ(m.ioapic_gsi_base, 0);
+    CHECK_EQ(m.n_overrides, 2);
+    CHECK_EQ(madt_isa_gsi(&m, 0, &low, &level), 2);
+    CHECK(!low && !level);
+    CHECK_EQ(madt_isa_gsi(&m, 9, &low, &level), 9);
+    CHECK(!low && level);
+    CHECK_EQ(madt_isa_gsi(&m, 4, &low, &level), 4);
+    CHECK(!low && !level);
+    CHECK(strcmp(printed, "acpi: MADT: ioapic 0 at 0xfec00000 gsi 0, 2 overrides "
+                          "(irq0->gsi2 irq9->gsi9(level))\n") == 0);
+}
+
+/* One broken field at a time: refused, *out zeroed, a reason printed. */
+static void refused(uint64_t rsdp, const char *why)
+{
+    struct madt_info m;
+
+    memset(&m, 0x5a, sizeof m);
+    CHECK(!find(rsdp, &m));
+    CHECK_EQ(m.ioapics, 0);
+    CHECK_EQ(m.n_overrides, 0);
+    if (!CHECK(strstr(printed, "acpi: no MADT (") == printed && strstr(printed, why)))
+        printf("  printed: %s", printed);
+}
+
+TEST(bad_checksums)
+{
+    uint64_t rsdp = monitor_tables();
+    uint8_t *r = mem + (rsdp - pa(0));
+
+    r[8]++;                                          /* the 1.0 checksum */
+    refused(rsdp, "bad RSDP");
+    rsdp = monitor_tables();
+    r[32]++;                                         /* the extended one */
+    refused(rsdp, "bad RSDP");
+    rsdp = monitor_tables();
+    madt_of(rsdp)[9]++;
+    refused(rsdp, "bad MADT");
+    rsdp = monitor_tables();
+    (mem + (rd(r + 24, 8) - pa(0)))[9]++;            /* the XSDT's */
+    refused(rsdp, "bad XSDT");
+}
+
+/* Structure lengths: 0 (a walk that would never end), 1, past the table. */
+TEST(bad_lengths)
+{
+    static const uint8_t lens[] = { 0, 1, 200, 255 };
+
+    for (size_t i = 0; i < sizeof lens; i++) {
+        uint64_t rsdp = monitor_tables();
+        uint8_t *t = madt_of(rsdp);
+
+        t[44 + 1] = lens[i];                         /* the first structure */
+        fix_table(t);
+        refused(rsdp, "bad length");
+    }
+}
+
+/* A table length smaller than the header, larger than the bound, or
+   reaching past 4 GiB: refused before any byte past the header is read. */
+TEST(bad_table_lengths)
+{
+    static const uint32_t lens[] = { 0, 35, 43, 2u << 20, 0xffffffffu };
+
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        uint64_t rsdp = monitor_tables();
+        uint8_t *t = madt_of(rsdp);
+
+        wr(t + 4, lens[i], 4);
+        refused(rsdp, "MADT");
+    }
+}
+
+/* XSDT entries pointing at nothing usable: 0, above 4 GiB, unreachable. */
+TEST(bad_pointers)
+{
+    static const uint64_t to[] = { 0, 0x100000000ull, 0xfffffffffffffff0ull, 0x800 };
+
+    for (size_t i = 0; i < sizeof to / sizeof to[0]; i++) {
+        uint64_t rsdp = monitor_tables();
+        uint8_t *x = mem + (rd(mem + (rsdp - pa(0)) + 24, 8) - pa(0));
+
+        wr(x + 36, to[i], 8);
+        fix_table(x);
+        refused(rsdp, "no APIC table");
+    }
+    refused(pa(8), "bad RSDP");                      /* not on "RSD PTR " */
+    refused(0xfffffff0ull, "bad RSDP");              /* would run past 4 GiB */
+}
+
+/* An MADT without an I/O APIC is no use to the kernel. */
+TEST(no_ioapic)
+{
+    uint64_t rsdp = monitor_tables();
+    uint8_t *t = madt_of(rsdp);
+
+    t[44 + 8] = 0x7f;                                /* the IOAPIC: unknown type */
+    fix_table(t);
+    refused(rsdp, "no I/O APIC");
+}
+
+/* ACPI 1.0 firmware (QEMU's pc machine): revision 0, an RSDT of 32-bit
+   entries; and 20 overrides, of which the kernel keeps 16, skipping IRQs
+   above 15 and buses other than ISA. */
+TEST(rsdt_and_many_overrides)
+{
+    uint8_t *r, *rsdt, *t, *e;
+    struct madt_info m;
+
+    if (!CHECK(setup()))
+        return;
+    r = mem, rsdt = mem + 0x40, t = mem + 0x100, e = t + 44;
+    memcpy(r, "RSD PTR ", 8);
+    wr(r + 16, pa(0x40), 4);
+    fix_rsdp(r);
+    memcpy(rsdt, "RSDT", 4);
+    wr(rsdt + 4, 36 + 4, 4);
+    wr(rsdt + 36, pa(0x100), 4);
+    fix_table(rsdt);
+    memcpy(t, "APIC", 4);
+    wr(t + 36, 0xfee00000u, 4);
+    e[0] = 1, e[1] = 12, e[2] = 3, wr(e + 4, 0xfec01000u, 4), wr(e + 8, 0, 4), e += 12;
+    e[0] = 2, e[1] = 10, e[2] = 1, e[3] = 5, e += 10;       /* not ISA: skipped */
+    e[0] = 2, e[1] = 10, e[3] = 16, e += 10;                /* not an ISA IRQ */
+    for (unsigned i = 0; i < 20; i++, e += 10)
+        e[0] = 2, e[1] = 10, e[3] = (uint8_t)(i % 16), wr(e + 4, 100 + i, 4),
+        wr(e + 8, 0xf, 2);                                  /* active low, level */
+    wr(t + 4, (uint64_t)(e - t), 4);
+    fix_table(t);
+    if (!CHECK(find(pa(0), &m)))
+        return;
+    CHECK(!m.pcat_compat);
+    CHECK_EQ(m.ioapic_id, 3);
+    CHECK_EQ(m.ioapic_paddr, 0xfec01000u);
+    CHECK_EQ(m.n_overrides, MADT_MAX_OVERRIDES);
+    CHECK_EQ(m.overrides[0].gsi, 100);
+    CHECK(m.overrides[0].active_low && m.overrides[0].level);
+    CHECK(strstr(printed, "irq0->gsi100(level,low)") != NULL);
+}
+
+/* Random bytes of the MADT's body changed, its checksum made right again:
+   the walk must end, within the table. */
+TEST(random_damage)
+{
+    struct madt_info m;
+    unsigned seed = 1, ok = 0;
+
+    for (int n = 0; n < 5000; n++) {
+        uint64_t rsdp = monitor_tables();
+        uint8_t *t = madt_of(rsdp);
+        uint32_t len = (uint32_t)rd(t + 4, 4);
+
+        for (int k = 0; k < 1 + n % 4; k++) {
+            seed = seed * 1103515245u + 12345u;
+            t[36 + (seed >> 8) % (len - 36)] = (uint8_t)(seed >> 20);
+        }
+        fix_table(t);
+        ok += find(rsdp, &m);
+        CHECK(m.n_overrides <= MADT_MAX_OVERRIDES);
+    }
+    printf("  %u of 5000 damaged MADTs still had an I/O APIC\n", ok);
+}
+
+CHECK_MAIN(TEST_ENTRY(monitor_tables), TEST_ENTRY(bad_checksums),
+           TEST_ENTRY(bad_lengths), TEST_ENTRY(bad_table_lengths), TEST_ENTRY(bad_pointers),
+           TEST_ENTRY(no_ioapic), TEST_ENTRY(rsdt_and_many_overrides), TEST_ENTRY(random_damage))
