@@ -27,7 +27,7 @@ for md in book/*.md; do
     done || bad=1
 done
 
-for f in $(find hdr arch vm tests -type f -name "*.[chS]" | sort); do
+for f in $(find hdr arch vm tests -type f \( -name "*.[chS]" -o -name "*.ld" \) | sort); do
     case $f in *.c|*.h|*.S|*.ld) ;; *) continue ;; esac
     grep -o '//! \[[^]]*\]' "$f" | sort | uniq -c | while read -r c m; do
         [ "$c" -eq 2 ] || { echo "snippets: $f: $m appears $c times, want 2"; exit 1; }

@@ -41,6 +41,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acpi.h"
 #include "loader.h"
 
 #define UART16550_IMPLEMENTATION
@@ -830,6 +831,7 @@ static void load_kernel(struct vm *vm, const struct options *o)
 {
     struct loader_result r;
     size_t size;
+    uint64_t rsdp;
     uint8_t *file = read_kernel(o->kernel, &size);
 
     vm->ram_size = o->mem;
@@ -840,6 +842,11 @@ static void load_kernel(struct vm *vm, const struct options *o)
     vm->entry = r.entry;
     if (loader_start_info(vm->ram, vm->ram_size, o->cmdline, &vm->start_info, &r))
         die(STATUS_USAGE, "%s", r.msg); /* parse_args already checked it */
+    /* ACPI tables in the reserved BIOS area, their RSDP in the start info,
+       so a kernel finds the IOAPIC from the MADT here as on QEMU. */
+    if (acpi_build(vm->ram, vm->ram_size, ACPI_AREA_PADDR, ACPI_AREA_SIZE, &rsdp) ||
+        loader_set_rsdp(vm->ram, vm->ram_size, rsdp, &r))
+        die(STATUS_HOST, "no room for the ACPI tables"); /* RAM >= 4 MiB: cannot happen */
 }
 
 int main(int argc, char **argv)

@@ -388,7 +388,7 @@ static uint32_t put_memmap(uint8_t *ram, size_t ram_size)
 
 /* struct hvm_start_info, version 1 (56 bytes): magic, version, flags,
    nr_modules, modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr,
-   memmap_entries, reserved. No modules, no ACPI tables yet. */
+   memmap_entries, reserved. No modules; rsdp_paddr is loader_set_rsdp()'s. */
 static void put_start_info(uint8_t *si, uint32_t memmap_entries)
 {
     put_le(si + 0, LOADER_START_MAGIC, 4);
@@ -414,5 +414,15 @@ enum loader_err loader_start_info(uint8_t *ram, size_t ram_size, const char *cmd
     if (len)
         memcpy(ram + LOADER_CMDLINE_PADDR, cmdline, len);
     *start_info = LOADER_INFO_BASE;
+    return LOADER_OK;
+}
+
+enum loader_err loader_set_rsdp(uint8_t *ram, size_t ram_size, uint64_t rsdp,
+                                struct loader_result *r)
+{
+    memset(r, 0, sizeof *r);
+    if (!ram_usable(ram, ram_size))
+        return fail(r, LOADER_E_RAM, "guest RAM below %u KiB", LOADER_HIGH_RAM >> 10);
+    put_le(ram + LOADER_INFO_BASE + 32, rsdp, 8);  /* hvm_start_info.rsdp_paddr */
     return LOADER_OK;
 }

@@ -78,4 +78,9 @@ enum loader_err loader_load_pvh(const uint8_t *file, size_t size, uint8_t *ram,
 enum loader_err loader_start_info(uint8_t *ram, size_t ram_size, const char *cmdline,
                                   uint32_t *start_info, struct loader_result *r);
 
+/* Set hvm_start_info.rsdp_paddr (0 until then: "no ACPI tables") in the start
+   info that loader_start_info() wrote; call it after that. Returns r->err. */
+enum loader_err loader_set_rsdp(uint8_t *ram, size_t ram_size, uint64_t rsdp,
+                                struct loader_result *r);
+
 #endif /* BBVM_LOADER_H */

@@ -63,7 +63,7 @@ static void fdt_walk(const void *blob, fdt_visit visit, void *ctx)
             depth--;
         } else if (tok == FDT_PROP && off + 8 <= end) {
             uint32_t len = be32(base + off), name = be32(base + off + 4);
-            if (len > end - off - 8 || strings + name >= size)
+            if (len > end - off - 8 || strings >= size || name >= size - strings)
                 return;
             if (visit(ctx, node, depth, (const char *)base + strings + name, base + off + 8, len))
                 return;

@@ -16,6 +16,7 @@ struct kernel_stats kernel_stats;
 static struct {
     irq_handler fn;
     void *ctx;
+    bool off;               /* the driver turned the line off: stay masked */
 } handlers[PLATFORM_IRQ_MAX];
 
 static void count_timer_irq(void *ctx, unsigned irq)
@@ -39,12 +40,14 @@ void kernel_init(const struct boot_info *bi)
 }
 
 //! [deferred]
-/* Runs in the loop: the driver's handler, then the line is live again. */
+/* Runs in the loop: the driver's handler, then the line is live again,
+   unless the handler turned it off with kernel_irq_off(). */
 static void run_deferred(void *ctx, unsigned irq)
 {
     (void)ctx;
     handlers[irq].fn(handlers[irq].ctx, irq);
-    platform_irq_unmask(irq);
+    if (!handlers[irq].off)
+        platform_irq_unmask(irq);
 }
 //! [deferred]
 
@@ -54,7 +57,28 @@ bool kernel_irq_register(unsigned irq, irq_handler fn, void *ctx)
         return false;
     handlers[irq].fn = fn;
     handlers[irq].ctx = ctx;
-    return platform_irq_unmask(irq);
+    handlers[irq].off = false;
+    if (!platform_irq_unmask(irq)) {
+        irq_unregister(&kernel_irqs, irq);  /* leave the slot free to retry */
+        return false;
+    }
+    return true;
+}
+
+void kernel_irq_off(unsigned irq)
+{
+    if (irq < PLATFORM_IRQ_MAX) {
+        handlers[irq].off = true;
+        platform_irq_mask(irq);
+    }
+}
+
+void kernel_irq_on(unsigned irq)
+{
+    if (irq < PLATFORM_IRQ_MAX) {
+        handlers[irq].off = false;
+        platform_irq_unmask(irq);
+    }
 }
 
 /* platform_wfi, watched: a timer interrupt that ends the wait before the

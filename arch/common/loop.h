@@ -31,6 +31,11 @@ void kernel_init(const struct boot_info *bi);
    line is unmasked again (the ISR masks level-triggered lines). */
 bool kernel_irq_register(unsigned irq, irq_handler fn, void *ctx);
 
+/* Mask a registered line at the controller and keep it masked (the loop
+   would otherwise unmask it after each handler), or let it run again. */
+void kernel_irq_off(unsigned irq);
+void kernel_irq_on(unsigned irq);
+
 /* Run the event loop until `done(ctx)` returns true (checked once per
    pass). NULL runs forever. Returns the time it stopped. */
 uint64_t kernel_loop(bool (*done)(void *ctx), void *ctx);

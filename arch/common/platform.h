@@ -71,8 +71,8 @@ void platform_irq_on(void);
    Deferral and level-triggered lines: an ISR records the event and then
    masks a level-triggered source before it ends the interrupt at the
    controller (otherwise the still-asserted line would fire again at once,
-   before the deferred handler could quiet the device). kernel_irq_done()
-   unmasks it after the handler ran. */
+   before the deferred handler could quiet the device). The kernel's
+   deferred wrapper (arch/common/kernel.c) unmasks it after the handler ran. */
 bool platform_irq_unmask(unsigned irq);
 bool platform_irq_mask(unsigned irq);
 

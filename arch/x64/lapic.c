@@ -95,10 +95,14 @@ void lapic_init(void)
 
     apic.x2apic = (c & CPUID1_X2APIC) != 0;
     apic.tsc_deadline = (c & CPUID1_TSC_DEADLINE) != 0;
+    /* Disabled -> xAPIC -> x2APIC is the only legal order (SDM 11.12.5):
+       setting both bits from disabled raises #GP. */
     base |= APIC_BASE_ENABLE;
-    if (apic.x2apic)
-        base |= APIC_BASE_X2APIC;   /* xAPIC -> x2APIC is the legal order */
     wrmsr(MSR_APIC_BASE, base);
+    if (apic.x2apic) {
+        base |= APIC_BASE_X2APIC;
+        wrmsr(MSR_APIC_BASE, base);
+    }
     apic.mmio = (uintptr_t)(base & ~0xfffull);
     lapic_write(LAPIC_TPR, 0);                      /* accept every priority */
     lapic_write(LAPIC_LINT0, LVT_MASKED);           /* no 8259 ExtINT (yet) */
@@ -146,9 +150,13 @@ static uint64_t tsc_hz_from_pit(void)
     outb(0x42, (uint8_t)(count & 0xff));
     outb(0x42, (uint8_t)(count >> 8));
     t0 = rdtsc();
-    while (!(inb(0x61) & 0x20))
-        if (++spins > 50000000)
+    /* Bounded by TSC ticks, not by polls: each poll may be a VM exit of
+       several microseconds. 2^33 ticks is seconds at any real TSC rate. */
+    while (!(inb(0x61) & 0x20)) {
+        spins++;
+        if (rdtsc() - t0 > (1ull << 33))
             return 0;                      /* never reached terminal count */
+    }
     t1 = rdtsc();
     if (spins < 100)
         return 0;                          /* OUT was high already: no PIT */
@@ -160,7 +168,7 @@ static const char *find_tsc_hz(void)
     if ((apic.tsc_hz = tsc_hz_from_cpuid15()))
         return "CPUID leaf 0x15";
     if ((apic.tsc_hz = tsc_hz_from_cpuid16()))
-        return "CPUID leaf 0x16";
+        return "CPUID leaf 0x16 (nominal base frequency, may be off by 0.5%)";
     if ((apic.tsc_hz = tsc_hz_from_pit()))
         return "PIT channel 2 calibration";
     kprintf("timer: no TSC frequency reference: CPUID leaves 0x15/0x16 are empty "
@@ -202,6 +210,12 @@ void lapic_timer_init(uint8_t vector)
         return;
     }
     calibrate_lapic_timer();
+    if (apic.lapic_hz < 1000) {
+        /* A timer that does not count would turn every wait into a
+           one-tick interrupt storm: stop and say so. */
+        kprintf("timer: the LAPIC timer does not count and there is no TSC-deadline mode\n");
+        platform_exit(4);
+    }
     lapic_write(LAPIC_LVT_TMR, vector);    /* one-shot mode: bits 18:17 = 00 */
     kprintf("timer: TSC %llu Hz from %s, events: LAPIC one-shot at %llu Hz\n",
             (unsigned long long)apic.tsc_hz, how, (unsigned long long)apic.lapic_hz);

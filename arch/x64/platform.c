@@ -2,10 +2,11 @@
    dispatcher, the 8259 pair (remapped and masked: the LAPIC and IOAPIC do
    the work), IOAPIC routing of device lines, and the atomic wait. */
 #include "../common/platform.h"
+#include "acpi.h"
 #include "arch.h"
 #include "irq.h"
 
-#define IOAPIC_BASE   0xfec00000u   /* the PC default; the MADT confirms it */
+#define IOAPIC_DEFAULT 0xfec00000u  /* the PC default, if there is no MADT */
 #define IOAPIC_REGSEL 0x00
 #define IOAPIC_WIN    0x10
 #define IOAPIC_VER    0x01
@@ -14,6 +15,8 @@
 #define RTE_LEVEL     (1u << 15)
 
 static struct irq_table *irqs;
+static uint32_t ioapic_base = IOAPIC_DEFAULT;
+static struct madt_info madt;
 static unsigned ioapic_pins;       /* 0: no IOAPIC answered */
 static uint32_t level_pins;        /* GSIs programmed level-triggered */
 
@@ -89,31 +92,65 @@ static void pic_spurious(unsigned vector)
 
 /* --- IOAPIC ------------------------------------------------------------- */
 
+/* IOREGSEL then IOWIN is two accesses, and both thread code (unmask after a
+   deferred handler) and ISRs (masking a level pin) use the pair: an ISR
+   between the two would send the thread's value to its register. So each
+   pair runs with interrupts off, restoring the caller's state after. */
+static uint64_t irq_save(void)
+{
+    uint64_t flags;
+
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+    return flags;
+}
+
+static void irq_restore(uint64_t flags)
+{
+    if (flags & (1u << 9))          /* RFLAGS.IF */
+        __asm__ volatile("sti" : : : "memory");
+}
+
 static uint32_t ioapic_read(unsigned reg)
 {
-    mmio_write32(IOAPIC_BASE + IOAPIC_REGSEL, reg);
-    return mmio_read32(IOAPIC_BASE + IOAPIC_WIN);
+    uint64_t flags = irq_save();
+    uint32_t v;
+
+    mmio_write32(ioapic_base + IOAPIC_REGSEL, reg);
+    v = mmio_read32(ioapic_base + IOAPIC_WIN);
+    irq_restore(flags);
+    return v;
 }
 
 static void ioapic_write(unsigned reg, uint32_t v)
 {
-    mmio_write32(IOAPIC_BASE + IOAPIC_REGSEL, reg);
-    mmio_write32(IOAPIC_BASE + IOAPIC_WIN, v);
+    uint64_t flags = irq_save();
+
+    mmio_write32(ioapic_base + IOAPIC_REGSEL, reg);
+    mmio_write32(ioapic_base + IOAPIC_WIN, v);
+    irq_restore(flags);
 }
 
 /* Find the IOAPIC and mask every pin. An absent one reads all-ones. */
 static void ioapic_init(void)
 {
-    uint32_t ver = ioapic_read(IOAPIC_VER);
+    uint32_t ver;
+
+    if (acpi_find_madt(x64_rsdp_paddr, &madt))
+        ioapic_base = madt.ioapic_paddr;
+    ver = ioapic_read(IOAPIC_VER);
 
     if (ver == 0xffffffffu) {
-        kprintf("ioapic: none at 0x%x\n", IOAPIC_BASE);
+        kprintf("ioapic: none at 0x%x\n", ioapic_base);
         return;
     }
+    /* Chipset IOAPICs can have 120 pins; we use the first 32 (level_pins is
+       one word, and their vectors stay below the soft and timer vectors). */
     ioapic_pins = ((ver >> 16) & 0xff) + 1;
+    if (ioapic_pins > 32)
+        ioapic_pins = 32;
     for (unsigned i = 0; i < ioapic_pins; i++)
         ioapic_write(IOAPIC_RTE(i), RTE_MASKED);
-    kprintf("ioapic: version 0x%x, %u pins at 0x%x\n", ver & 0xff, ioapic_pins, IOAPIC_BASE);
+    kprintf("ioapic: version 0x%x, %u pins at 0x%x\n", ver & 0xff, ioapic_pins, ioapic_base);
 }
 
 /* ISA lines are edge-triggered, active high (the MADT's overrides say
@@ -264,6 +301,8 @@ bool platform_irq_unmask(unsigned irq)
 
 bool platform_irq_mask(unsigned irq)
 {
+    if (irq == PLATFORM_SOFT_IRQ || irq == PLATFORM_TIMER_IRQ)
+        return false;                /* LAPIC-sourced: no mask at the IOAPIC */
     if (irq >= ioapic_pins)
         return false;
     ioapic_route(irq, true);

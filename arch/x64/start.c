@@ -5,6 +5,7 @@
 // expect: breadboard: kernel for x64, entered via PVH
 // expect: console: 16550 at port 0x3f8
 // expect: memory:
+// expect: acpi: MADT: ioapic 0 at 0xfec00000 gsi 0,
 // expect: timer:
 // expect: demo: timer "one" fired
 // expect: demo: timer "two" fired
@@ -14,6 +15,7 @@
 // expect-status: 0
 //! [expect]
 #include "../common/platform.h"
+#include "acpi.h"
 #include "arch.h"
 
 #define UART16550_IMPLEMENTATION
@@ -106,6 +108,7 @@ _Noreturn void x64_start(const struct hvm_start_info *si)
         platform_exit(2);
     }
     bi.mem_bytes = pvh_ram(si);
+    x64_rsdp_paddr = si->rsdp_paddr;
     if (si->cmdline_paddr)
         bi.cmdline = (const char *)(uintptr_t)si->cmdline_paddr;
     kmain(&bi);

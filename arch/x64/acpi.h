@@ -1,0 +1,60 @@
+/* acpi.h - x64: find the interrupt controllers in the ACPI MADT.
+
+   PC firmware (and QEMU, and our monitor) describe the local APIC, the I/O
+   APICs and how ISA IRQs map onto GSIs in the MADT, reached from the RSDP
+   through the XSDT (ACPI 2.0+) or the RSDT (ACPI 1.0). PVH hands the RSDP's
+   address in hvm_start_info.rsdp_paddr; without it, the RSDP is found the
+   way ACPI 6.5 section 5.2.5.1 says, on a 16-byte boundary in the first KiB
+   of the EBDA or in 0xE0000-0xFFFFF.
+
+   The tables are firmware input: every address, length and checksum is
+   checked before it is used, and no walk can loop on a zero length.
+   Physical addresses are read through the boot identity map, so only
+   tables below 4 GiB are accepted. */
+#ifndef BREADBOARD_X64_ACPI_H
+#define BREADBOARD_X64_ACPI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MADT_MAX_OVERRIDES 16   /* one per ISA IRQ at most; more are ignored */
+
+/* One Interrupt Source Override (ACPI 6.5, 5.2.12.5), decoded: ISA `irq`
+   arrives on `gsi`. "Conforms to the bus" is resolved to ISA's own
+   convention, active high and edge-triggered. */
+struct madt_override {
+    uint8_t irq;
+    uint32_t gsi;
+    bool active_low;
+    bool level;
+};
+
+/* What the MADT says about the machine's interrupt controllers. */
+struct madt_info {
+    uint32_t lapic_paddr;       /* local APIC registers */
+    bool pcat_compat;           /* an 8259 pair is present (and must be masked) */
+    unsigned ioapics;           /* how many I/O APICs the MADT lists */
+    uint8_t ioapic_id;          /* the one serving GSI 0 (else the first) */
+    uint32_t ioapic_paddr;
+    uint32_t ioapic_gsi_base;
+    unsigned n_overrides;
+    struct madt_override overrides[MADT_MAX_OVERRIDES];
+};
+
+/* hvm_start_info.rsdp_paddr, kept by x64_start() for platform_init()
+   (0: the firmware gave none; acpi_find_madt() then scans for it). */
+extern uint64_t x64_rsdp_paddr;
+
+/* Find the RSDP (at `rsdp_paddr`; if that is 0, by the legacy scan), then
+   the MADT, and fill *out. Prints one line, "acpi: MADT: ioapic ..." or
+   "acpi: no MADT (why)". Returns false, with *out zeroed, if there is no
+   valid MADT with an I/O APIC. Pre: the identity map of the low 4 GiB.
+   Irqs: any, unchanged. Not ISR-safe (it prints). */
+bool acpi_find_madt(uint64_t rsdp_paddr, struct madt_info *out);
+
+/* The GSI ISA IRQ `irq` arrives on, with its polarity and trigger mode:
+   the override's if the MADT has one, else the identity, high, edge. */
+uint32_t madt_isa_gsi(const struct madt_info *m, unsigned irq, bool *active_low,
+                      bool *level);
+
+#endif

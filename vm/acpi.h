@@ -1,0 +1,49 @@
+/* acpi.h - the minimal ACPI tables the monitor gives its guest.
+
+   Pure host code: no KVM, no files, no allocation. acpi_build() writes an
+   RSDP, an XSDT and a MADT into guest RAM (guest physical 0 is ram[0]) and
+   returns the RSDP's address for hvm_start_info.rsdp_paddr. These are the
+   facts PC firmware (and QEMU) report, so one kernel reads the same machine
+   on both: one CPU with its local APIC at 0xFEE00000, the 8259 pair
+   (PCAT_COMPAT), one I/O APIC with 24 pins at 0xFEC00000 from GSI 0, and
+   the PC's ISA overrides: IRQ0 (the PIT) on GSI 2, IRQ9 (the SCI) level,
+   active high.
+
+   Layouts and checksums: ACPI 6.5 section 5.2.5.3 (RSDP), 5.2.6 (the
+   common header), 5.2.8 (XSDT), 5.2.12 (MADT) and its subsections 5.2.12.2
+   (Processor Local APIC), 5.2.12.3 (I/O APIC), 5.2.12.5 (Interrupt Source
+   Override). Later: a FADT for the PM registers (issue 4, item 6). */
+#ifndef BBVM_ACPI_H
+#define BBVM_ACPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where bbvm puts the tables: the start of the 0xE0000 BIOS area. It is
+   reserved in the PVH memory map (loader.h), so a kernel does not reuse it
+   as RAM, and a kernel that ignores rsdp_paddr and scans 0xE0000-0xFFFFF
+   for "RSD PTR ", as PC firmware guarantees, finds it too. */
+#define ACPI_AREA_PADDR 0xe0000u
+#define ACPI_AREA_SIZE  0x1000u
+
+/* What the MADT says (the monitor's machine; a kernel checks these). */
+#define ACPI_LAPIC_PADDR  0xfee00000u
+#define ACPI_IOAPIC_PADDR 0xfec00000u
+#define ACPI_IOAPIC_ID    0
+#define ACPI_IOAPIC_GSI   0
+
+/* acpi_build()'s errors (negative; 0 is success). */
+#define ACPI_E_ARGS  (-1)   /* no RAM, or base not 16-byte aligned */
+#define ACPI_E_RANGE (-2)   /* [base, base + room) not inside RAM, or >= 4 GiB */
+#define ACPI_E_ROOM  (-3)   /* the tables do not fit in `room` bytes */
+
+/* Bytes acpi_build() writes, from base. */
+size_t acpi_tables_size(void);
+
+/* Build the tables at guest physical [base, base + room), which must lie in
+   RAM. Nothing at all is written unless they fit. On success returns 0 and
+   sets *rsdp_out to the RSDP's guest physical address (== base). */
+int acpi_build(uint8_t *ram, size_t ram_size, uint64_t base, size_t room,
+               uint64_t *rsdp_out);
+
+#endif /* BBVM_ACPI_H */
