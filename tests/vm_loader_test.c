@@ -346,6 +346,8 @@ static void segment_cases(bool is64)
     CASE("segment-huge", PH(&im, 2, p_memsz, 0xfffff000u), LOADER_E_SEG_RAM);
     CASE("segment-overlaps-start-info", PH(&im, 2, p_paddr, LOADER_INFO_END - 0x10),
          LOADER_E_SEG_INFO);
+    CASE("segment-overlaps-firmware-tables", PH(&im, 2, p_paddr, LOADER_TABLES_END - 0x10),
+         LOADER_E_SEG_INFO);
     CASE("segment-covers-start-info", (PH(&im, 2, p_paddr, 0), PH(&im, 2, p_memsz, 0x10000)),
          LOADER_E_SEG_INFO);
     CASE("filesz-gt-memsz", PH(&im, 2, p_memsz, DATA_SIZE - 1), LOADER_E_SEG_SIZE);

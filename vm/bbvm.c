@@ -354,6 +354,11 @@ static void bus_access(struct bus *b, uint64_t addr, unsigned width, bool is_wri
     bus_unclaimed(b, addr, width, is_write, data);
 }
 
+/* The loader keeps kernels clear of the area the ACPI tables go to. */
+_Static_assert(ACPI_AREA_PADDR == LOADER_TABLES_BASE &&
+               ACPI_AREA_PADDR + ACPI_AREA_SIZE == LOADER_TABLES_END,
+               "vm/loader.h and vm/acpi.h disagree on the firmware table area");
+
 /* ---- the machine ------------------------------------------------------- */
 
 struct vm {

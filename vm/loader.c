@@ -191,6 +191,10 @@ static enum loader_err check_placement(const struct image *im, unsigned i,
         return fail(r, LOADER_E_SEG_INFO, "segment %u [%#llx, %#llx) overlaps the start "
                     "info area [%#x, %#x)", i, (unsigned long long)ph->paddr,
                     (unsigned long long)end, LOADER_INFO_BASE, LOADER_INFO_END);
+    if (overlaps(ph->paddr, end, LOADER_TABLES_BASE, LOADER_TABLES_END))
+        return fail(r, LOADER_E_SEG_INFO, "segment %u [%#llx, %#llx) overlaps the firmware "
+                    "tables [%#x, %#x)", i, (unsigned long long)ph->paddr,
+                    (unsigned long long)end, LOADER_TABLES_BASE, LOADER_TABLES_END);
     return LOADER_OK;
 }
 

@@ -21,6 +21,10 @@
    (second page). Kernels may not load anything into it. */
 #define LOADER_INFO_BASE    0x6000u
 #define LOADER_INFO_END     0x8000u
+/* Where the monitor writes firmware tables (ACPI, vm/acpi.h): kept clear of
+   the kernel's segments like the start info. */
+#define LOADER_TABLES_BASE  0xe0000u
+#define LOADER_TABLES_END   0xe1000u
 #define LOADER_MEMMAP_PADDR 0x6040u
 #define LOADER_CMDLINE_PADDR 0x7000u
 #define LOADER_CMDLINE_MAX  4095u   /* bytes, without the NUL */

@@ -87,6 +87,10 @@ static int put_number(char conv, va_list *ap, struct spec sp)
     }
     v = get_signed(ap, sp.size);
     s = utoa(v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, 10, buf + sizeof buf);
+    if (v < 0 && sp.pad == '0' && !sp.left) {
+        platform_putc('-');         /* -0005, not 000-5 */
+        return 1 + put_str(s, sp.width - 1, '0', 0);
+    }
     if (v < 0)
         *--s = '-';
     return put_str(s, sp.width, sp.pad, sp.left);

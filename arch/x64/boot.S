@@ -114,13 +114,15 @@ gdt_desc:
     .word gdt_end - gdt - 1
     .long gdt
 
+    /* The stack comes first in .bss, below the page tables: it grows down,
+       so an overflow runs into .data rather than silently rewriting the
+       page directory that maps the LAPIC and IOAPIC. */
     .section .bss
     .balign 4096
+stack:  .skip 16384
+stack_top:
 pml4:   .skip 4096
 pdpt:   .skip 4096
 pd:     .skip 4 * 4096
-    .balign 16
-stack:  .skip 16384
-stack_top:
 
     .section .note.GNU-stack, "", @progbits   /* no executable stack */
