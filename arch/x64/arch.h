@@ -84,6 +84,7 @@ struct trapframe {
 
 /* lapic.c */
 void lapic_init(void);
+uint32_t lapic_id(void);
 void lapic_eoi(void);
 void lapic_self_ipi(uint8_t vector);
 void lapic_timer_init(uint8_t vector);

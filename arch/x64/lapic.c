@@ -72,6 +72,14 @@ static void lapic_write(unsigned off, uint32_t v)
         mmio_write32(apic.mmio + off, v);
 }
 
+/* This CPU's APIC ID: 32 bits in x2APIC mode, bits 31:24 in xAPIC mode. */
+uint32_t lapic_id(void)
+{
+    uint32_t id = lapic_read(LAPIC_ID);
+
+    return apic.x2apic ? id : id >> 24;
+}
+
 void lapic_eoi(void)
 {
     lapic_write(LAPIC_EOI, 0);
@@ -110,8 +118,7 @@ void lapic_init(void)
     lapic_write(LAPIC_LVT_ERR, LVT_MASKED);
     lapic_write(LAPIC_LVT_TMR, LVT_MASKED);
     lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
-    kprintf("apic: %s, id %u\n", apic.x2apic ? "x2APIC" : "xAPIC at 0xfee00000",
-            apic.x2apic ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24);
+    kprintf("apic: %s, id %u\n", apic.x2apic ? "x2APIC" : "xAPIC at 0xfee00000", lapic_id());
 }
 
 /* CPUID leaf 0x15: TSC = crystal * EBX / EAX, when all three are known. */

@@ -154,14 +154,15 @@ static void ioapic_init(void)
 }
 
 /* ISA lines are edge-triggered, active high (the MADT's overrides say
-   otherwise for some; the chipset issue reads them). Destination: APIC 0. */
+   otherwise for some; the chipset issue reads them). Destination: this
+   CPU's APIC, in physical mode (82093AA: bits 63:56 of the entry). */
 static void ioapic_route(unsigned gsi, bool masked)
 {
     uint32_t lo = (VEC_IRQ_BASE + gsi) | (masked ? RTE_MASKED : 0);
 
     if (level_pins & (1u << gsi))
         lo |= RTE_LEVEL;
-    ioapic_write(IOAPIC_RTE(gsi) + 1, 0);
+    ioapic_write(IOAPIC_RTE(gsi) + 1, (lapic_id() & 0xff) << 24);
     ioapic_write(IOAPIC_RTE(gsi), lo);
 }
 
