@@ -421,6 +421,7 @@ static void debug_exit_io(void *ctx, uint64_t offset, unsigned width, bool is_wr
     }
 }
 
+//! [com1-irq]
 /* The UART's interrupt output drives IOAPIC pin 4, as the ISA IRQ4 line
    does on a PC. (The 8259 pair joins with the chipset builder.) */
 static void com1_irq(void *ctx, bool level)
@@ -429,6 +430,7 @@ static void com1_irq(void *ctx, bool level)
 
     ioapic_set_irq(&vm->ioapic, COM1_GSI, level);
 }
+//! [com1-irq]
 
 static void ioapic_sync_routes(struct vm *vm);
 
@@ -456,6 +458,7 @@ static void ioapic_io(void *ctx, uint64_t offset, unsigned width, bool is_write,
         data[i] = (uint8_t)(v >> (8 * i));
 }
 
+//! [ioapic-routes]
 /* KVM tells us of an EOI (KVM_EXIT_IOAPIC_EOI) only for vectors it knows
    to be level-triggered IOAPIC interrupts, and it learns them from the MSI
    routes of the reserved GSIs 0..23 (KVM_CAP_SPLIT_IRQCHIP). So every
@@ -488,7 +491,9 @@ static void ioapic_sync_routes(struct vm *vm)
     if (changed && ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &r) < 0)
         die(STATUS_HOST, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
 }
+//! [ioapic-routes]
 
+//! [ioapic-deliver]
 /* Split irqchip: the IOAPIC lives here, the LAPIC in KVM, and the message
    between them is an MSI, exactly the address/data pair the entry
    translates to (the IOAPIC's own bus message, in PCI clothing). */
@@ -501,6 +506,7 @@ static void ioapic_deliver(void *ctx, const ioapic_msi *msg)
     if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
         die(STATUS_HOST, "KVM_SIGNAL_MSI: %s", strerror(errno));
 }
+//! [ioapic-deliver]
 
 static void devices_init(struct vm *vm)
 {

@@ -226,6 +226,7 @@ static _Noreturn void fault(const struct trapframe *f)
                  f->vector == 14 ? read_cr(2) : 0, regs, sizeof regs / sizeof regs[0]);
 }
 
+//! [x64-device-irq]
 /* Device or software interrupt: record it, quiet a level line until the
    deferred handler has run, and end the interrupt at the LAPIC. */
 static void device_irq(unsigned irq)
@@ -235,6 +236,7 @@ static void device_irq(unsigned irq)
     irq_raise(irqs, irq);
     lapic_eoi();
 }
+//! [x64-device-irq]
 
 void x64_trap(struct trapframe *f)
 {
