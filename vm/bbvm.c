@@ -21,8 +21,10 @@
      8   guest triple fault (KVM_EXIT_SHUTDOWN); registers go to stderr
      10  any other stop KVM reports (failed entry, internal error, unknown
          exit reason); registers go to stderr
+     12  the guest halted with interrupts off, so nothing can ever wake it;
+         registers go to stderr
    Usage, kernel and host errors are one line on stderr starting with
-   "bbvm: "; statuses 8 and 10 add a register dump below that line. */
+   "bbvm: "; statuses 8, 10 and 12 add a register dump below that line. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
 
 #include <errno.h>
@@ -39,6 +41,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "acpi.h"
@@ -56,7 +59,8 @@ enum {
     STATUS_KERNEL = 4,
     STATUS_HOST = 6,
     STATUS_TRIPLE = 8,
-    STATUS_UNEXPECTED = 10
+    STATUS_UNEXPECTED = 10,
+    STATUS_HALTED = 12
 };
 
 #define MEM_DEFAULT (32ull << 20)
@@ -131,7 +135,8 @@ static const char help_text[] =
     "  4   KERNEL is missing, unreadable or not a loadable PVH kernel\n"
     "  6   host or KVM error\n"
     "  8   the guest triple-faulted (registers dumped to stderr)\n"
-    "  10  KVM stopped the guest for another reason (registers dumped to stderr)\n";
+    "  10  KVM stopped the guest for another reason (registers dumped to stderr)\n"
+    "  12  the guest halted with interrupts off and can never wake (registers dumped)\n";
 
 static void help(void)
 {
@@ -797,12 +802,47 @@ static void mmio_exit(struct vm *vm)
 }
 
 //! [run-loop]
+/* With the LAPIC in KVM, HLT blocks inside KVM_RUN: a guest that halts with
+   interrupts off (RFLAGS.IF = 0) sleeps forever, since only an NMI, which
+   nothing here sends, could wake it. A once-a-second SIGALRM ends KVM_RUN
+   with EINTR so the run loop can look. */
+static void on_alarm(int sig)
+{
+    (void)sig;          /* its only job is to interrupt KVM_RUN */
+}
+
+static void watchdog_start(void)
+{
+    struct sigaction sa;
+    struct itimerval every_second = { { 1, 0 }, { 1, 0 } };
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;   /* no SA_RESTART: KVM_RUN must return */
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &every_second, NULL) < 0)
+        die(STATUS_HOST, "watchdog timer: %s", strerror(errno));
+}
+
+static bool halted_for_good(const struct vm *vm)
+{
+    struct kvm_mp_state mp;
+    struct kvm_regs regs;
+
+    if (ioctl(vm->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 ||
+        ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+        return false;
+    return mp.mp_state == KVM_MP_STATE_HALTED && !(regs.rflags & (1u << 9));
+}
+
 static int vm_run(struct vm *vm)
 {
     struct kvm_run *run = vm->run;
 
     while (!vm->stopped) {
         if (ioctl(vm->vcpu_fd, KVM_RUN, NULL) < 0) {
+            if (errno == EINTR && halted_for_good(vm)) /* failure: a dead guest */
+                return guest_failed(vm, STATUS_HALTED,
+                                    "guest halted with interrupts off: it can never wake");
             if (errno == EINTR || errno == EAGAIN)
                 continue; /* a signal came in (KVM_EXIT_INTR): re-enter */
             die(STATUS_HOST, "KVM_RUN: %s", strerror(errno));
@@ -876,6 +916,7 @@ int main(int argc, char **argv)
     vcpu_cpuid(&vm);
     vcpu_pvh_state(&vm);
     devices_init(&vm);
+    watchdog_start();
     status = vm_run(&vm);
     fflush(stdout);
     return status;
