@@ -15,27 +15,7 @@ static int assert_failures;
 #define ASYNC_IMPLEMENTATION
 #include "async.h"
 
-/* ---- a tiny harness ---- */
-
-static const char *test_name;
-static int test_failed, failures;
-
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            printf("FAIL %s: line %d: %s\n", test_name, __LINE__, #c);        \
-            test_failed = 1;                                                  \
-        }                                                                     \
-    } while (0)
-#define CHECK_EQ(a, b)                                                        \
-    do {                                                                      \
-        long long a_ = (long long)(a), b_ = (long long)(b);                   \
-        if (a_ != b_) {                                                       \
-            printf("FAIL %s: line %d: %s is %lld, want %s = %lld\n",          \
-                   test_name, __LINE__, #a, a_, #b, b_);                      \
-            test_failed = 1;                                                  \
-        }                                                                     \
-    } while (0)
+#include "check.h"
 
 /* ---- the log: "s:a" submit, "c:a" cancel, "d:a=R" done, "i:N" irq ---- */
 
@@ -56,34 +36,24 @@ static void note(const char *fmt, ...)
 /* Compare the log with `want`, then start a new one. */
 #define CHECK_LOG(want)                                                       \
     do {                                                                      \
-        if (strcmp(log_buf, (want)) != 0) {                                   \
-            printf("FAIL %s: line %d: log \"%s\", want \"%s\"\n",             \
-                   test_name, __LINE__, log_buf, (want));                     \
-            test_failed = 1;                                                  \
-        }                                                                     \
+        if (!CHECK(strcmp(log_buf, (want)) == 0))                             \
+            printf("  log \"%s\", want \"%s\"\n", log_buf, (want));           \
         log_buf[0] = 0;                                                       \
     } while (0)
 
 static async_rt rt;
 static irq_table irqs;
 
-static void run(const char *name, void (*fn)(void))
+/* Every test starts from a fresh runtime and trips no ASYNC_ASSERT. */
+static void run(void (*fn)(void))
 {
-    test_name = name;
-    test_failed = 0;
     log_buf[0] = 0;
     assert_failures = 0;
     irq_table_init(&irqs);
     async_init(&rt, &irqs);
     fn();
-    if (assert_failures) {
-        printf("FAIL %s: %d ASYNC_ASSERT failure(s)\n", name, assert_failures);
-        test_failed = 1;
-    }
-    if (test_failed)
-        failures++;
-    else
-        printf("ok %s\n", name);
+    if (!CHECK_EQ(assert_failures, 0))
+        printf("  ASYNC_ASSERT failure(s)\n");
 }
 
 /* ---- a fake backend, told by each item how to behave ---- */
@@ -563,29 +533,42 @@ static void test_idle(void)
     CHECK_EQ(ktick(&rt), 0);
 }
 
-int main(void)
-{
-    run("lifecycle", test_lifecycle);
-    run("submit-refused-unless-dead", test_submit_refused);
-    run("complete-misuse", test_complete_misuse);
-    run("cancel-dead", test_cancel_dead);
-    run("cancel-submit-requested", test_cancel_requested);
-    run("cancel-live-backend-later", test_cancel_live_later);
-    run("cancel-live-backend-sync", test_cancel_live_sync);
-    run("cancel-live-backend-finished", test_cancel_live_finished);
-    run("cancel-live-completed-first", test_cancel_live_completed_first);
-    run("cancel-live-no-cancel-hook", test_cancel_live_no_hook);
-    run("cancel-ready", test_cancel_ready);
-    run("callback-order", test_callback_order);
-    run("resubmit-from-callback", test_resubmit);
-    run("bounded-tick", test_bounded_tick);
-    run("submit-during-tick", test_submit_during_tick);
-    run("one-tick-order", test_one_tick_order);
-    run("irq-requests-wait", test_irq_requests_wait);
-    run("idle", test_idle);
-    if (failures)
-        printf("async_test: %d test(s) failed\n", failures);
-    else
-        printf("async_test: all passed\n");
-    return failures != 0;
-}
+/* Each test runs through run(), under its old name. */
+static void run_lifecycle(void) { run(test_lifecycle); }
+static void run_submit_refused(void) { run(test_submit_refused); }
+static void run_complete_misuse(void) { run(test_complete_misuse); }
+static void run_cancel_dead(void) { run(test_cancel_dead); }
+static void run_cancel_requested(void) { run(test_cancel_requested); }
+static void run_cancel_live_later(void) { run(test_cancel_live_later); }
+static void run_cancel_live_sync(void) { run(test_cancel_live_sync); }
+static void run_cancel_live_finished(void) { run(test_cancel_live_finished); }
+static void run_cancel_live_completed_first(void) { run(test_cancel_live_completed_first); }
+static void run_cancel_live_no_hook(void) { run(test_cancel_live_no_hook); }
+static void run_cancel_ready(void) { run(test_cancel_ready); }
+static void run_callback_order(void) { run(test_callback_order); }
+static void run_resubmit(void) { run(test_resubmit); }
+static void run_bounded_tick(void) { run(test_bounded_tick); }
+static void run_submit_during_tick(void) { run(test_submit_during_tick); }
+static void run_one_tick_order(void) { run(test_one_tick_order); }
+static void run_irq_requests_wait(void) { run(test_irq_requests_wait); }
+static void run_idle(void) { run(test_idle); }
+
+CHECK_MAIN(
+    { "lifecycle", run_lifecycle },
+    { "submit-refused-unless-dead", run_submit_refused },
+    { "complete-misuse", run_complete_misuse },
+    { "cancel-dead", run_cancel_dead },
+    { "cancel-submit-requested", run_cancel_requested },
+    { "cancel-live-backend-later", run_cancel_live_later },
+    { "cancel-live-backend-sync", run_cancel_live_sync },
+    { "cancel-live-backend-finished", run_cancel_live_finished },
+    { "cancel-live-completed-first", run_cancel_live_completed_first },
+    { "cancel-live-no-cancel-hook", run_cancel_live_no_hook },
+    { "cancel-ready", run_cancel_ready },
+    { "callback-order", run_callback_order },
+    { "resubmit-from-callback", run_resubmit },
+    { "bounded-tick", run_bounded_tick },
+    { "submit-during-tick", run_submit_during_tick },
+    { "one-tick-order", run_one_tick_order },
+    { "irq-requests-wait", run_irq_requests_wait },
+    { "idle", run_idle })

@@ -44,6 +44,9 @@ static inline int check_eq_(const char *file, int line, const char *sa, const ch
 }
 
 #define CHECK(cond) check_(__FILE__, __LINE__, (cond) != 0, #cond)
+/* The two sides are function arguments, evaluated in an order C leaves
+   open: neither may depend on the other's side effects (compute a result
+   into a variable first, then compare). */
 #define CHECK_EQ(a, b) \
     check_eq_(__FILE__, __LINE__, #a, #b, (long long)(a), (long long)(b))
 

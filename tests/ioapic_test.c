@@ -12,38 +12,7 @@
 #define IOAPIC_IMPLEMENTATION
 #include "ioapic.h"
 
-/* ---- a small harness ---- */
-
-static const char *test_name;
-static int test_failed, failures;
-
-static void fail_at(int line, const char *what)
-{
-    if (!test_failed)
-        printf("FAIL %s: line %d: %s\n", test_name, line, what);
-    test_failed = 1;
-}
-
-#define CHECK(c) do { if (!(c)) fail_at(__LINE__, #c); } while (0)
-#define CHECK_EQ(a, b) do {                                                    \
-        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                       \
-        if (a_ != b_) {                                                        \
-            char msg_[200];                                                    \
-            snprintf(msg_, sizeof msg_, "%s == %s: 0x%" PRIx64 " != 0x%" PRIx64, \
-                     #a, #b, a_, b_);                                          \
-            fail_at(__LINE__, msg_);                                           \
-        }                                                                      \
-    } while (0)
-
-static void run_test(const char *name, void (*fn)(void))
-{
-    test_name = name;
-    test_failed = 0;
-    fn();
-    if (!test_failed)
-        printf("ok %s\n", name);
-    failures += test_failed;
-}
+#include "check.h"
 
 /* ---- the model under test, with its hooks captured ---- */
 
@@ -72,8 +41,8 @@ static void fresh(unsigned version)
     sent = throttles = 0;
     throttled_pin = 99;
     memset(&last, 0, sizeof last);
-    if (!ioapic_model_init(&m, version, &h))
-        fail_at(__LINE__, "ioapic_model_init refused");
+    if (!CHECK(ioapic_model_init(&m, version, &h)))
+        printf("  ioapic_model_init refused\n");
 }
 
 static uint32_t rd(unsigned index)
@@ -577,25 +546,21 @@ static void test_driver(void)
     CHECK(!ioapic_send_eoi(&d, 0x25));
 }
 
-int main(void)
-{
-    run_test("id_version_arbitration", test_id_version_arbitration);
-    run_test("version_11_vs_20", test_version_11_vs_20);
-    run_test("read_only_bits", test_read_only_bits);
-    run_test("ioregsel_0x40_to_0xff", test_out_of_range_index);
-    run_test("non_32bit_access", test_non_32bit_access);
-    run_test("edge_and_masked_edge", test_edge_and_masked_edge);
-    run_test("level_eoi_broadcast", test_level_eoi_broadcast);
-    run_test("level_redelivery_while_high", test_level_redelivery_while_high);
-    run_test("storm_guard", test_storm_guard);
-    run_test("storm_guard_reprogram", test_storm_guard_reprogram);
-    run_test("polarity", test_polarity);
-    run_test("unmask_reevaluates_level", test_unmask_reevaluates_level);
-    run_test("level_to_edge_clears_rirr", test_level_to_edge_clears_rirr);
-    run_test("msi_translation", test_msi_translation);
-    run_test("save_restore", test_save_restore);
-    run_test("driver", test_driver);
-    if (failures)
-        printf("%d test(s) failed\n", failures);
-    return failures != 0;
-}
+/* The tests keep their old names, so entries are written out. */
+CHECK_MAIN(
+    { "id_version_arbitration", test_id_version_arbitration },
+    { "version_11_vs_20", test_version_11_vs_20 },
+    { "read_only_bits", test_read_only_bits },
+    { "ioregsel_0x40_to_0xff", test_out_of_range_index },
+    { "non_32bit_access", test_non_32bit_access },
+    { "edge_and_masked_edge", test_edge_and_masked_edge },
+    { "level_eoi_broadcast", test_level_eoi_broadcast },
+    { "level_redelivery_while_high", test_level_redelivery_while_high },
+    { "storm_guard", test_storm_guard },
+    { "storm_guard_reprogram", test_storm_guard_reprogram },
+    { "polarity", test_polarity },
+    { "unmask_reevaluates_level", test_unmask_reevaluates_level },
+    { "level_to_edge_clears_rirr", test_level_to_edge_clears_rirr },
+    { "msi_translation", test_msi_translation },
+    { "save_restore", test_save_restore },
+    { "driver", test_driver })

@@ -19,38 +19,7 @@ static unsigned long ctz_calls, xchg_calls;
 #define IRQ_IMPLEMENTATION
 #include "irq.h"
 
-/* ---- a tiny harness ---- */
-
-static const char *test_name;
-static int test_failed, failures;
-
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            printf("FAIL %s: line %d: %s\n", test_name, __LINE__, #c);        \
-            test_failed = 1;                                                  \
-        }                                                                     \
-    } while (0)
-#define CHECK_EQ(a, b)                                                        \
-    do {                                                                      \
-        long long a_ = (long long)(a), b_ = (long long)(b);                   \
-        if (a_ != b_) {                                                       \
-            printf("FAIL %s: line %d: %s is %lld, want %s = %lld\n",          \
-                   test_name, __LINE__, #a, a_, #b, b_);                      \
-            test_failed = 1;                                                  \
-        }                                                                     \
-    } while (0)
-
-static void run(const char *name, void (*fn)(void))
-{
-    test_name = name;
-    test_failed = 0;
-    fn();
-    if (test_failed)
-        failures++;
-    else
-        printf("ok %s\n", name);
-}
+#include "check.h"
 
 /* ---- a recording handler ---- */
 
@@ -487,22 +456,16 @@ static void test_threads(void)
     printf("   threads: %lu events, %lu handler calls, %.2f s\n", total, ncalls, elapsed());
 }
 
-int main(void)
-{
-    run("register", test_register);
-    run("raise-dispatch", test_raise_dispatch);
-    run("coalesce", test_coalesce);
-    run("disable-holds", test_disable);
-    run("unhandled", test_unhandled);
-    run("spurious", test_spurious);
-    run("word-edges", test_edges);
-    run("handler-side-effects", test_handler_side_effects);
-    run("random-vs-reference", test_random);
-    run("cost-per-set-bit", test_cost);
-    run("threads", test_threads);
-    if (failures)
-        printf("irq_test: %d test(s) failed\n", failures);
-    else
-        printf("irq_test: all passed\n");
-    return failures != 0;
-}
+/* The tests keep their old names, so entries are written out. */
+CHECK_MAIN(
+    { "register", test_register },
+    { "raise-dispatch", test_raise_dispatch },
+    { "coalesce", test_coalesce },
+    { "disable-holds", test_disable },
+    { "unhandled", test_unhandled },
+    { "spurious", test_spurious },
+    { "word-edges", test_edges },
+    { "handler-side-effects", test_handler_side_effects },
+    { "random-vs-reference", test_random },
+    { "cost-per-set-bit", test_cost },
+    { "threads", test_threads })

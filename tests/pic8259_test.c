@@ -16,44 +16,24 @@ static unsigned assert_hits;
 #define PIC8259_IMPLEMENTATION
 #include "pic8259.h"
 
-/* ---- a small harness ---- */
+/* ---- harness: tests/check.h, plus per-test checks of the hooks ---- */
 
-static const char *test_name;
+#include "check.h"
+
 static int redundant; /* output hook calls that changed nothing */
-static int test_failed, failures;
+static long test_fails_before; /* check_failed_ when the test began */
+#define test_failed (check_failed_ != test_fails_before)
 
-static void fail_at(int line, const char *what)
+static void run_test(void (*fn)(void))
 {
-    if (!test_failed)
-        printf("FAIL %s: line %d: %s\n", test_name, line, what);
-    test_failed = 1;
-}
-
-#define CHECK(c) do { if (!(c)) fail_at(__LINE__, #c); } while (0)
-#define CHECK_EQ(a, b) do {                                                   \
-        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                      \
-        if (a_ != b_) {                                                       \
-            char msg_[160];                                                   \
-            snprintf(msg_, sizeof msg_, "%s == %s: 0x%" PRIx64 " != 0x%" PRIx64, \
-                     #a, #b, a_, b_);                                         \
-            fail_at(__LINE__, msg_);                                          \
-        }                                                                     \
-    } while (0)
-
-static void run_test(const char *name, void (*fn)(void))
-{
-    test_name = name;
-    test_failed = 0;
+    test_fails_before = check_failed_;
     assert_hits = 0;
     redundant = 0;
     fn();
-    if (!test_failed && assert_hits)
-        fail_at(0, "PIC8259_ASSERT tripped");
-    if (!test_failed && redundant)
-        fail_at(0, "the output hook was called without a change");
-    if (!test_failed)
-        printf("ok %s\n", name);
-    failures += test_failed;
+    if (!CHECK_EQ(assert_hits, 0))
+        printf("  PIC8259_ASSERT tripped\n");
+    if (!CHECK_EQ(redundant, 0))
+        printf("  the output hook was called without a change\n");
 }
 
 /* ---- the machine under test: a pair and a record of its INT line ---- */
@@ -816,29 +796,48 @@ static void test_driver(void)
     CHECK_EQ(P.s.chip[0].read_isr, 0);
 }
 
-int main(void)
-{
-    run_test("power_on", test_power_on);
-    run_test("init_sequence", test_init_sequence);
-    run_test("ocw_mid_init", test_ocw_mid_init);
-    run_test("edge_latch", test_edge_latch);
-    run_test("level_ltim", test_level_ltim);
-    run_test("elcr", test_elcr);
-    run_test("priority_nesting", test_priority_nesting);
-    run_test("cascade", test_cascade);
-    run_test("ocw2_commands", test_ocw2_commands);
-    run_test("rotation_round_robin", test_rotation_round_robin);
-    run_test("eoi_underflow", test_eoi_underflow);
-    run_test("aeoi", test_aeoi);
-    run_test("sfnm", test_sfnm);
-    run_test("special_mask", test_special_mask);
-    run_test("poll", test_poll);
-    run_test("spurious_irq7", test_spurious_irq7);
-    run_test("spurious_irq15", test_spurious_irq15);
-    run_test("single_mode", test_single_mode);
-    run_test("save_restore", test_save_restore);
-    run_test("random_guest", test_random_guest);
-    run_test("driver", test_driver);
-    printf("%s: %d failed\n", failures ? "FAIL" : "PASS", failures);
-    return failures ? 1 : 0;
-}
+/* Each test runs through run_test(). */
+static void run_power_on(void) { run_test(test_power_on); }
+static void run_init_sequence(void) { run_test(test_init_sequence); }
+static void run_ocw_mid_init(void) { run_test(test_ocw_mid_init); }
+static void run_edge_latch(void) { run_test(test_edge_latch); }
+static void run_level_ltim(void) { run_test(test_level_ltim); }
+static void run_elcr(void) { run_test(test_elcr); }
+static void run_priority_nesting(void) { run_test(test_priority_nesting); }
+static void run_cascade(void) { run_test(test_cascade); }
+static void run_ocw2_commands(void) { run_test(test_ocw2_commands); }
+static void run_rotation_round_robin(void) { run_test(test_rotation_round_robin); }
+static void run_eoi_underflow(void) { run_test(test_eoi_underflow); }
+static void run_aeoi(void) { run_test(test_aeoi); }
+static void run_sfnm(void) { run_test(test_sfnm); }
+static void run_special_mask(void) { run_test(test_special_mask); }
+static void run_poll(void) { run_test(test_poll); }
+static void run_spurious_irq7(void) { run_test(test_spurious_irq7); }
+static void run_spurious_irq15(void) { run_test(test_spurious_irq15); }
+static void run_single_mode(void) { run_test(test_single_mode); }
+static void run_save_restore(void) { run_test(test_save_restore); }
+static void run_random_guest(void) { run_test(test_random_guest); }
+static void run_driver(void) { run_test(test_driver); }
+
+CHECK_MAIN(
+    { "power_on", run_power_on },
+    { "init_sequence", run_init_sequence },
+    { "ocw_mid_init", run_ocw_mid_init },
+    { "edge_latch", run_edge_latch },
+    { "level_ltim", run_level_ltim },
+    { "elcr", run_elcr },
+    { "priority_nesting", run_priority_nesting },
+    { "cascade", run_cascade },
+    { "ocw2_commands", run_ocw2_commands },
+    { "rotation_round_robin", run_rotation_round_robin },
+    { "eoi_underflow", run_eoi_underflow },
+    { "aeoi", run_aeoi },
+    { "sfnm", run_sfnm },
+    { "special_mask", run_special_mask },
+    { "poll", run_poll },
+    { "spurious_irq7", run_spurious_irq7 },
+    { "spurious_irq15", run_spurious_irq15 },
+    { "single_mode", run_single_mode },
+    { "save_restore", run_save_restore },
+    { "random_guest", run_random_guest },
+    { "driver", run_driver })

@@ -16,40 +16,25 @@ static unsigned assert_hits;
 #define TIMER_IMPLEMENTATION
 #include "timer.h"
 
-/* ---- a small harness ---- */
+/* ---- harness: tests/check.h, plus the TIMER_ASSERT count per test ---- */
 
-static const char *test_name;
-static int test_failed, failures;
+#include "check.h"
+
+static long test_fails_before; /* check_failed_ when the test began */
+#define test_failed (check_failed_ != test_fails_before)
 
 static void fail_at(int line, const char *what)
 {
-    if (!test_failed)
-        printf("FAIL %s: line %d: %s\n", test_name, line, what);
-    test_failed = 1;
+    check_(__FILE__, line, 0, what);
 }
 
-#define CHECK(c) do { if (!(c)) fail_at(__LINE__, #c); } while (0)
-#define CHECK_EQ(a, b) do {                                                   \
-        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                      \
-        if (a_ != b_) {                                                       \
-            char msg_[160];                                                   \
-            snprintf(msg_, sizeof msg_, "%s == %s: %" PRIu64 " != %" PRIu64,  \
-                     #a, #b, a_, b_);                                         \
-            fail_at(__LINE__, msg_);                                          \
-        }                                                                     \
-    } while (0)
-
-static void run_test(const char *name, void (*fn)(void))
+static void run_test(void (*fn)(void))
 {
-    test_name = name;
-    test_failed = 0;
+    test_fails_before = check_failed_;
     assert_hits = 0;
     fn();
-    if (!test_failed && assert_hits)
-        fail_at(0, "TIMER_ASSERT tripped");
-    if (!test_failed)
-        printf("ok %s\n", name);
-    failures += test_failed;
+    if (!CHECK_EQ(assert_hits, 0))
+        printf("  TIMER_ASSERT tripped\n");
 }
 
 /* splitmix64: small, fixed seeds, the same on every host. */
@@ -239,11 +224,8 @@ static const char *fired(void)
 }
 
 #define CHECK_FIRED(want) do {                                                \
-        if (strcmp(fired(), want) != 0) {                                     \
-            char m_[1200];                                                    \
-            snprintf(m_, sizeof m_, "fired \"%s\", want \"%s\"", fired(), want); \
-            fail_at(__LINE__, m_);                                            \
-        }                                                                     \
+        if (!CHECK(strcmp(fired(), want) == 0))                               \
+            printf("  fired \"%s\", want \"%s\"\n", fired(), want);           \
     } while (0)
 
 static void test_order(void)
@@ -770,18 +752,26 @@ out:
                sys_real.nlog, sys_ref.nlog);
 }
 
-int main(void)
-{
-    run_test("conversion-edges", test_conversion_edges);
-    run_test("conversion-random", test_conversion_random);
-    run_test("durations", test_durations);
-    run_test("order", test_order);
-    run_test("equal-deadlines", test_equal_deadlines);
-    run_test("cancel", test_cancel);
-    run_test("rearm", test_rearm);
-    run_test("periodic", test_periodic);
-    run_test("callbacks", test_callbacks);
-    run_test("against-reference", test_against_reference);
-    printf("timer_test: %s\n", failures ? "FAIL" : "pass");
-    return failures ? 1 : 0;
-}
+/* Each test runs through run_test, under its old name. */
+static void run_conversion_edges(void) { run_test(test_conversion_edges); }
+static void run_conversion_random(void) { run_test(test_conversion_random); }
+static void run_durations(void) { run_test(test_durations); }
+static void run_order(void) { run_test(test_order); }
+static void run_equal_deadlines(void) { run_test(test_equal_deadlines); }
+static void run_cancel(void) { run_test(test_cancel); }
+static void run_rearm(void) { run_test(test_rearm); }
+static void run_periodic(void) { run_test(test_periodic); }
+static void run_callbacks(void) { run_test(test_callbacks); }
+static void run_against_reference(void) { run_test(test_against_reference); }
+
+CHECK_MAIN(
+    { "conversion-edges", run_conversion_edges },
+    { "conversion-random", run_conversion_random },
+    { "durations", run_durations },
+    { "order", run_order },
+    { "equal-deadlines", run_equal_deadlines },
+    { "cancel", run_cancel },
+    { "rearm", run_rearm },
+    { "periodic", run_periodic },
+    { "callbacks", run_callbacks },
+    { "against-reference", run_against_reference })

@@ -28,42 +28,13 @@
    expect: r13
    expect-status: 8
 */
-#define COM1     0x3f8
-#define COM1_LSR (COM1 + 5)
-#define LSR_THRE 0x20
+#include "pvh64.inc"
 
-/* The PVH entry note: name "Xen", type 18, an 8-byte address in ELF64. */
-    .pushsection .note.Xen, "a", @note
-    .balign 4
-    .long 4, 8, 18
-    .asciz "Xen"
-    .balign 4
-    .quad _start
-    .popsection
-
-    .text
-    .code32
-    .globl _start
-_start:
-    mov $msg, %esi
-1:  movzbl (%esi), %eax
-    test %eax, %eax
-    jz 3f
-    mov $COM1_LSR, %dx
-    mov $100000, %ecx           /* bounded wait for THR empty */
-2:  in %dx, %al
-    test $LSR_THRE, %al
-    loopz 2b
-    mov $COM1, %dx
-    movb (%esi), %al
-    out %al, %dx
-    inc %esi
-    jmp 1b
-
-3:  lidt empty_idt
+after_hello:
+    lidt empty_idt
     ud2
     hlt                         /* not reached */
-    jmp 3b
+    jmp after_hello
 
     .section .rodata
 msg:
@@ -72,5 +43,3 @@ msg:
 empty_idt:
     .word 0                     /* limit 0: no gate is reachable */
     .long 0
-
-    .section .note.GNU-stack, "", @progbits
