@@ -53,6 +53,9 @@
 #define IOAPIC_IMPLEMENTATION
 #define IOAPIC_STATIC
 #include "ioapic.h"
+#define PIC8259_IMPLEMENTATION
+#define PIC8259_STATIC
+#include "pic8259.h"
 
 enum {
     STATUS_USAGE = 2,
@@ -377,6 +380,8 @@ struct vm {
     struct bus pio, mmio;
     uart16550_model com1;
     ioapic_model ioapic;
+    pic8259_pair pic;
+    bool pic_int;                       /* the 8259 pair's INT output */
     uint64_t routed[IOAPIC_PINS];       /* the entries KVM's routes were built from */
     bool stopped;                       /* the guest asked to end the run */
     int status;                         /* ... with this exit status */
@@ -434,6 +439,7 @@ static void com1_irq(void *ctx, bool level)
     struct vm *vm = ctx;
 
     ioapic_set_irq(&vm->ioapic, COM1_GSI, level);
+    pic8259_set_irq(&vm->pic, 4, level);   /* and ISA IRQ4 at the 8259 */
 }
 //! [com1-irq]
 
@@ -513,6 +519,72 @@ static void ioapic_deliver(void *ctx, const ioapic_msi *msg)
 }
 //! [ioapic-deliver]
 
+/* ---- the 8259 pair: ports 0x20/0x21, 0xa0/0xa1 and the ELCR at 0x4d0 ---- */
+
+static void pic_output(void *ctx, bool level)
+{
+    ((struct vm *)ctx)->pic_int = level;   /* injected before the next KVM_RUN */
+}
+
+static void pic_io(pic8259_pair *p, unsigned chip, uint64_t offset, unsigned width,
+                   bool is_write, uint8_t *data)
+{
+    if (width != 1) {                      /* byte-wide registers only */
+        if (!is_write)
+            memset(data, 0xff, width);
+    } else if (is_write) {
+        pic8259_model_write(p, chip, (unsigned)offset, data[0]);
+    } else {
+        data[0] = pic8259_model_read(p, chip, (unsigned)offset);
+    }
+}
+
+static void pic_master_io(void *ctx, uint64_t o, unsigned w, bool wr, uint8_t *d)
+{
+    pic_io(ctx, 0, o, w, wr, d);
+}
+
+static void pic_slave_io(void *ctx, uint64_t o, unsigned w, bool wr, uint8_t *d)
+{
+    pic_io(ctx, 1, o, w, wr, d);
+}
+
+static void elcr_io(void *ctx, uint64_t offset, unsigned width, bool is_write, uint8_t *data)
+{
+    if (width != 1) {
+        if (!is_write)
+            memset(data, 0xff, width);
+    } else if (is_write) {
+        pic8259_elcr_write(ctx, (unsigned)offset, data[0]);
+    } else {
+        data[0] = pic8259_elcr_read(ctx, (unsigned)offset);
+    }
+}
+
+//! [pic-inject]
+/* The 8259's INT reaches the CPU as an ExtINT through the LAPIC's LINT0,
+   which lives in KVM: when the guest can take an interrupt, the monitor
+   runs the acknowledge cycle on the model and queues its vector with
+   KVM_INTERRUPT; until then it asks KVM for an exit when the guest opens
+   its interrupt window. */
+static void pic_inject(struct vm *vm)
+{
+    struct kvm_run *run = vm->run;
+    struct kvm_interrupt irq;
+
+    run->request_interrupt_window = 0;
+    if (!vm->pic_int)
+        return;
+    if (!run->ready_for_interrupt_injection || !run->if_flag) {
+        run->request_interrupt_window = 1;
+        return;
+    }
+    irq.irq = pic8259_ack(&vm->pic);
+    if (ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) < 0)
+        die(STATUS_HOST, "KVM_INTERRUPT: %s", strerror(errno));
+}
+//! [pic-inject]
+
 static void devices_init(struct vm *vm)
 {
     uart16550_model_hooks uart_hooks = { com1_tx, com1_irq, vm };
@@ -525,6 +597,10 @@ static void devices_init(struct vm *vm)
     bus_register(&vm->pio, COM1_BASE, 8, com1_io, &vm->com1);
     bus_register(&vm->pio, DEBUG_EXIT_PORT, 1, debug_exit_io, vm);
     bus_register(&vm->mmio, IOAPIC_BASE, IOAPIC_WINDOW, ioapic_io, &vm->ioapic);
+    pic8259_init(&vm->pic, pic_output, vm);
+    bus_register(&vm->pio, 0x20, 2, pic_master_io, &vm->pic);
+    bus_register(&vm->pio, 0xa0, 2, pic_slave_io, &vm->pic);
+    bus_register(&vm->pio, 0x4d0, 2, elcr_io, &vm->pic);
 }
 
 /* Monotonic nanoseconds, for the models' timers (the IOAPIC storm guard). */
@@ -839,6 +915,7 @@ static int vm_run(struct vm *vm)
     struct kvm_run *run = vm->run;
 
     while (!vm->stopped) {
+        pic_inject(vm);
         if (ioctl(vm->vcpu_fd, KVM_RUN, NULL) < 0) {
             if (errno == EINTR && halted_for_good(vm)) /* failure: a dead guest */
                 return guest_failed(vm, STATUS_HALTED,
@@ -857,6 +934,7 @@ static int vm_run(struct vm *vm)
         case KVM_EXIT_IOAPIC_EOI: /* the LAPIC's EOI broadcast reaches our IOAPIC: go on */
             ioapic_eoi(&vm->ioapic, run->eoi.vector);
             break;
+        case KVM_EXIT_IRQ_WINDOW_OPEN: /* the guest can take the PIC's vector: go on */
         case KVM_EXIT_HLT: /* only without the in-kernel LAPIC: go on */
         case KVM_EXIT_INTR: /* a signal interrupted the guest: go on */
             break;

@@ -95,4 +95,11 @@ uint64_t tsc_to_ns(uint64_t tsc);
    (false), active high, keeping its mask. ISA lines are edge by default;
    PCI lines and the level test use this. False if there is no such pin. */
 bool x64_irq_set_level(unsigned gsi, bool level);
+
+/* Which controller carries device interrupts: the IOAPIC (the default), or
+   the 8259 pair alone, its output reaching the CPU as ExtINT through the
+   LAPIC's LINT0 (virtual wire mode). Set before kernel_init(). */
+enum { X64_IRQCHIP_IOAPIC, X64_IRQCHIP_PIC };
+extern int x64_irqchip;
+void lapic_lint0_extint(void);
 #endif

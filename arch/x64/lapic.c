@@ -80,6 +80,13 @@ uint32_t lapic_id(void)
     return apic.x2apic ? id : id >> 24;
 }
 
+/* Virtual wire mode: LINT0 takes the 8259's INTR as an ExtINT, whose
+   vector the 8259 itself supplies (SDM 11.5.1, delivery mode 111). */
+void lapic_lint0_extint(void)
+{
+    lapic_write(LAPIC_LINT0, 7u << 8);
+}
+
 void lapic_eoi(void)
 {
     lapic_write(LAPIC_EOI, 0);

@@ -5,6 +5,9 @@
 #include "acpi.h"
 #include "arch.h"
 #include "irq.h"
+#define PIC8259_IMPLEMENTATION
+#define PIC8259_STATIC
+#include "pic8259.h"
 
 #define IOAPIC_DEFAULT 0xfec00000u  /* the PC default, if there is no MADT */
 #define IOAPIC_REGSEL 0x00
@@ -15,6 +18,7 @@
 #define RTE_LEVEL     (1u << 15)
 
 static struct irq_table *irqs;
+int x64_irqchip = X64_IRQCHIP_IOAPIC;
 static uint32_t ioapic_base = IOAPIC_DEFAULT;
 static struct madt_info madt;
 static unsigned ioapic_pins;       /* 0: no IOAPIC answered */
@@ -53,41 +57,39 @@ static void idt_init(void)
     __asm__ volatile("lidt %0" : : "m"(desc));
 }
 
-/* --- 8259 pair: out of the way ------------------------------------------ */
+/* --- 8259 pair ----------------------------------------------------------- */
 
-/* Remap the pair to 0x20-0x2f (the power-on 0x08-0x0f collides with CPU
-   exceptions) and mask every line (8259A datasheet: ICW1-ICW4, then OCW1). */
-static void pic_disable(void)
+static uint8_t pic_read(void *ctx, unsigned chip, unsigned a0)
 {
-    static const uint8_t seq[][2] = {
-        { 0x20, 0x11 }, { 0xa0, 0x11 },                  /* ICW1: edge, cascade, ICW4 */
-        { 0x21, VEC_PIC_BASE }, { 0xa1, VEC_PIC_BASE + 8 }, /* ICW2: vector bases */
-        { 0x21, 0x04 }, { 0xa1, 0x02 },                  /* ICW3: slave on IRQ2 */
-        { 0x21, 0x01 }, { 0xa1, 0x01 },                  /* ICW4: 8086 mode */
-        { 0x21, 0xff }, { 0xa1, 0xff },                  /* OCW1: all masked */
-    };
-    for (unsigned i = 0; i < sizeof seq / sizeof seq[0]; i++)
-        outb(seq[i][0], seq[i][1]);
+    (void)ctx;
+    return inb((uint16_t)PIC8259_PORT(chip, a0));
 }
 
-/* A masked 8259 can still deliver IRQ7 (or IRQ15) when a request vanishes
-   before the acknowledge cycle; its in-service bit is then clear. */
-static void pic_spurious(unsigned vector)
+static void pic_write(void *ctx, unsigned chip, unsigned a0, uint8_t v)
 {
-    bool slave = vector == VEC_PIC_BASE + 15;
-    uint16_t cmd = slave ? 0xa0 : 0x20;
+    (void)ctx;
+    outb((uint16_t)PIC8259_PORT(chip, a0), v);
+}
 
-    outb(cmd, 0x0b);                 /* OCW3: read ISR */
-    if (!(inb(cmd) & 0x80)) {
-        if (slave)
-            outb(0x20, 0x20);        /* the master did see IRQ2: EOI it */
+static pic8259_drv pic = { pic_read, pic_write, 0 };
+
+/* Vectors 0x20-0x2f. With the IOAPIC in charge every PIC line is masked and
+   only a spurious IRQ7/IRQ15 can arrive. With the PIC in charge, a real one
+   is ended at the PIC (an ExtINT needs no LAPIC EOI: the LAPIC never put it
+   in service) and recorded; its edge line stays quiet until it rises again. */
+static void pic_irq(unsigned vector)
+{
+    unsigned irq = vector - VEC_PIC_BASE;
+
+    if (pic8259_is_spurious(&pic, irq)) {
         irq_spurious(irqs);
         return;
     }
-    outb(cmd, 0x20);                 /* a real one on a masked line: EOI */
-    if (slave)
-        outb(0x20, 0x20);
-    irq_spurious(irqs);
+    pic8259_eoi(&pic, irq);
+    if (x64_irqchip == X64_IRQCHIP_PIC)
+        irq_raise(irqs, irq);
+    else
+        irq_spurious(irqs);             /* a line we never unmasked */
 }
 
 /* --- IOAPIC ------------------------------------------------------------- */
@@ -245,7 +247,7 @@ void x64_trap(struct trapframe *f)
     if (v < 32)
         fault(f);
     if (v >= VEC_PIC_BASE && v < VEC_IRQ_BASE)
-        pic_spurious(v);
+        pic_irq(v);
     else if (v == VEC_SPURIOUS)
         irq_spurious(irqs);          /* no EOI for the spurious vector */
     else
@@ -259,9 +261,14 @@ void platform_init(const struct boot_info *bi, struct irq_table *table)
     (void)bi;
     irqs = table;
     idt_init();
-    pic_disable();
+    pic8259_remap(&pic, VEC_PIC_BASE, VEC_PIC_BASE + 8);   /* all masked */
     lapic_init();
     ioapic_init();
+    if (x64_irqchip == X64_IRQCHIP_PIC) {
+        pic8259_unmask(&pic, 2);                          /* the cascade */
+        lapic_lint0_extint();
+        kprintf("irqchip: 8259 pair through LINT0 (ExtINT)\n");
+    }
     lapic_timer_init(VEC_IRQ_BASE + PLATFORM_TIMER_IRQ);
 }
 
@@ -296,6 +303,12 @@ bool platform_irq_unmask(unsigned irq)
 {
     if (irq == PLATFORM_SOFT_IRQ || irq == PLATFORM_TIMER_IRQ)
         return true;                 /* LAPIC-sourced: nothing to unmask */
+    if (x64_irqchip == X64_IRQCHIP_PIC) {
+        if (irq >= 16)
+            return false;
+        pic8259_unmask(&pic, irq);
+        return true;
+    }
     if (irq >= ioapic_pins)
         return false;
     ioapic_route(irq, false);
@@ -306,6 +319,12 @@ bool platform_irq_mask(unsigned irq)
 {
     if (irq == PLATFORM_SOFT_IRQ || irq == PLATFORM_TIMER_IRQ)
         return false;                /* LAPIC-sourced: no mask at the IOAPIC */
+    if (x64_irqchip == X64_IRQCHIP_PIC) {
+        if (irq >= 16)
+            return false;
+        pic8259_mask(&pic, irq);
+        return true;
+    }
     if (irq >= ioapic_pins)
         return false;
     ioapic_route(irq, true);
