@@ -56,6 +56,9 @@
 #define PIC8259_IMPLEMENTATION
 #define PIC8259_STATIC
 #include "pic8259.h"
+#define CHIPSET_IMPLEMENTATION
+#define CHIPSET_STATIC
+#include "chipset.h"
 
 enum {
     STATUS_USAGE = 2,
@@ -117,19 +120,22 @@ struct options {
     uint64_t mem;
     const char *cmdline;
     const char *kernel;
+    bool stats;
 };
 
 static const char help_text[] =
     "Usage: bbvm [options] KERNEL\n"
     "Run KERNEL, an x86 PVH ELF image (32- or 64-bit), in a KVM virtual machine\n"
-    "with one vCPU, a 16550 UART at port 0x3f8 whose output goes to stdout, and an\n"
-    "isa-debug-exit device at port 0xf4 (as in QEMU) that ends the run.\n"
+    "with one vCPU (its LAPIC in KVM), an 8259 pair, an IOAPIC at 0xfec00000, ACPI\n"
+    "tables describing them, a 16550 UART at port 0x3f8 whose output goes to\n"
+    "stdout, and an isa-debug-exit device at port 0xf4 (as in QEMU) that ends the run.\n"
     "\n"
     "Options:\n"
     "  -m, --mem SIZE      guest RAM in bytes; a K, M or G suffix multiplies by\n"
     "                      2^10, 2^20, 2^30. From 4M to 3G, a multiple of 4K.\n"
     "                      Default 32M.\n"
     "  -c, --cmdline TEXT  kernel command line, at most 4095 bytes. Default empty.\n"
+    "  -s, --stats         at the end, print each device's access counts to stderr\n"
     "  -h, --help          print this help and exit with status 0\n"
     "\n"
     "Exit status:\n"
@@ -240,6 +246,8 @@ static void parse_args(int argc, char **argv, struct options *o)
             options_done = true;
         else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
             help();
+        else if (strcmp(a, "-s") == 0 || strcmp(a, "--stats") == 0)
+            o->stats = true;
         else if ((v = opt_value(argc, argv, &i, "-m", "--mem")))
             o->mem = parse_mem(v);
         else if ((v = opt_value(argc, argv, &i, "-c", "--cmdline")))
@@ -297,70 +305,6 @@ static uint8_t *read_kernel(const char *path, size_t *size)
 
 /* ---- port I/O and MMIO dispatch ---------------------------------------- */
 
-/* A device sees an access at an offset from its own base, `width` bytes
-   wide, already in or to be filled into `data` (little-endian). */
-typedef void bus_handler(void *ctx, uint64_t offset, unsigned width, bool is_write,
-                         uint8_t *data);
-
-struct bus_region {
-    uint64_t base, len;
-    bus_handler *fn;
-    void *ctx;
-};
-
-#define BUS_REGIONS 16
-
-/* One address space (port I/O or MMIO) and the devices claiming parts of it. */
-struct bus {
-    const char *what;                   /* "port" or "MMIO address", for warnings */
-    struct bus_region r[BUS_REGIONS];
-    unsigned n;
-    uint64_t unclaimed;                 /* accesses nobody claimed, for rate limiting */
-};
-
-static void bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler *fn,
-                         void *ctx)
-{
-    for (unsigned i = 0; i < b->n; i++)
-        if (base < b->r[i].base + b->r[i].len && b->r[i].base < base + len)
-            die(STATUS_HOST, "internal error: %s %#llx claimed twice", b->what,
-                (unsigned long long)base);
-    if (b->n == BUS_REGIONS)
-        die(STATUS_HOST, "internal error: too many devices on the %s bus", b->what);
-    b->r[b->n++] = (struct bus_region){ base, len, fn, ctx };
-}
-
-/* SECURITY.md rule 5: holes read all-ones and ignore writes. The warning is
-   rate-limited (the first 10, then the 2^k-th) so a guest looping on a hole
-   cannot flood the log. */
-static void bus_unclaimed(struct bus *b, uint64_t addr, unsigned width, bool is_write,
-                          uint8_t *data)
-{
-    uint64_t n = ++b->unclaimed;
-
-    if (!is_write)
-        memset(data, 0xff, width);
-    if (n > 10 && (n & (n - 1)) != 0)
-        return;
-    fflush(stdout);
-    fprintf(stderr, "bbvm: warning: unclaimed %s %#llx: %u-byte %s (#%llu%s)\n", b->what,
-            (unsigned long long)addr, width, is_write ? "write ignored" : "read as all-ones",
-            (unsigned long long)n, n == 10 ? "; from now on only every 2^k-th is shown" : "");
-}
-
-static void bus_access(struct bus *b, uint64_t addr, unsigned width, bool is_write,
-                       uint8_t *data)
-{
-    for (unsigned i = 0; i < b->n; i++) {
-        const struct bus_region *r = &b->r[i];
-
-        if (addr >= r->base && addr - r->base < r->len) {
-            r->fn(r->ctx, addr - r->base, width, is_write, data);
-            return;
-        }
-    }
-    bus_unclaimed(b, addr, width, is_write, data);
-}
 
 /* The loader keeps kernels clear of the area the ACPI tables go to. */
 _Static_assert(ACPI_AREA_PADDR == LOADER_TABLES_BASE &&
@@ -377,7 +321,9 @@ struct vm {
     uint64_t ram_size;
     uint64_t entry;
     uint32_t start_info;
-    struct bus pio, mmio;
+    chipset board;                      /* every device, found by address */
+    chipset_device devices[8];
+    chipset_range ranges[16];
     uart16550_model com1;
     ioapic_model ioapic;
     pic8259_pair pic;
@@ -401,32 +347,26 @@ static void com1_tx(void *ctx, uint8_t byte)
 
 /* The 16550's registers are one byte wide (PC16550D datasheet, "Register
    Summary"): a wider access reads all-ones and writes nothing. */
-static void com1_io(void *ctx, uint64_t offset, unsigned width, bool is_write, uint8_t *data)
+static uint64_t com1_read(void *ctx, uint64_t offset, unsigned width)
 {
-    uart16550_model *m = ctx;
+    return width == 1 ? uart16550_model_read(ctx, (unsigned)offset) : UINT64_MAX;
+}
 
-    if (width != 1) {
-        if (!is_write)
-            memset(data, 0xff, width);
-    } else if (is_write) {
-        uart16550_model_write(m, (unsigned)offset, data[0]);
-    } else {
-        data[0] = uart16550_model_read(m, (unsigned)offset);
-    }
+static void com1_write(void *ctx, uint64_t offset, unsigned width, uint64_t v)
+{
+    if (width == 1)
+        uart16550_model_write(ctx, (unsigned)offset, (uint8_t)v);
 }
 
 /* isa-debug-exit: a 1-byte OUT of v stops the run with status (v << 1) | 1,
    as QEMU's device does; the OS keeps the low 8 bits. Reads float high. */
-static void debug_exit_io(void *ctx, uint64_t offset, unsigned width, bool is_write,
-                          uint8_t *data)
+static void debug_exit_write(void *ctx, uint64_t offset, unsigned width, uint64_t v)
 {
     struct vm *vm = ctx;
 
     (void)offset;
-    if (!is_write) {
-        memset(data, 0xff, width);
-    } else if (width == 1) {
-        vm->status = ((data[0] << 1) | 1) & 0xff;
+    if (width == 1) {
+        vm->status = (int)(((v & 0xff) << 1) | 1) & 0xff;
         vm->stopped = true;
     }
 }
@@ -445,28 +385,19 @@ static void com1_irq(void *ctx, bool level)
 
 static void ioapic_sync_routes(struct vm *vm);
 
-/* The IOAPIC's registers are 32 bits wide; the model answers any width
-   itself (all-ones for what it does not decode). Data is little-endian. */
-static void ioapic_io(void *ctx, uint64_t offset, unsigned width, bool is_write, uint8_t *data)
+/* The IOAPIC model answers every width itself (all-ones for what it does
+   not decode); a register write may change an entry, so KVM's routes follow. */
+static uint64_t ioapic_mmio_read(void *ctx, uint64_t offset, unsigned width)
+{
+    return ioapic_model_read(ctx, offset, width);
+}
+
+static void ioapic_mmio_write(void *ctx, uint64_t offset, unsigned width, uint64_t v)
 {
     ioapic_model *m = ctx;
-    uint64_t v = 0;
 
-    if (width > sizeof v) {
-        if (!is_write)
-            memset(data, 0xff, width);
-        return;
-    }
-    if (is_write) {
-        for (unsigned i = 0; i < width; i++)
-            v |= (uint64_t)data[i] << (8 * i);
-        ioapic_model_write(m, offset, width, v);
-        ioapic_sync_routes((struct vm *)m->hooks.ctx);
-        return;
-    }
-    v = ioapic_model_read(m, offset, width);
-    for (unsigned i = 0; i < width; i++)
-        data[i] = (uint8_t)(v >> (8 * i));
+    ioapic_model_write(m, offset, width, v);
+    ioapic_sync_routes((struct vm *)m->hooks.ctx);
 }
 
 //! [ioapic-routes]
@@ -526,39 +457,38 @@ static void pic_output(void *ctx, bool level)
     ((struct vm *)ctx)->pic_int = level;   /* injected before the next KVM_RUN */
 }
 
-static void pic_io(pic8259_pair *p, unsigned chip, uint64_t offset, unsigned width,
-                   bool is_write, uint8_t *data)
+/* Byte-wide registers only: wider accesses read all-ones, write nothing. */
+static uint64_t pic_master_read(void *ctx, uint64_t o, unsigned w)
 {
-    if (width != 1) {                      /* byte-wide registers only */
-        if (!is_write)
-            memset(data, 0xff, width);
-    } else if (is_write) {
-        pic8259_model_write(p, chip, (unsigned)offset, data[0]);
-    } else {
-        data[0] = pic8259_model_read(p, chip, (unsigned)offset);
-    }
+    return w == 1 ? pic8259_model_read(ctx, 0, (unsigned)o) : UINT64_MAX;
 }
 
-static void pic_master_io(void *ctx, uint64_t o, unsigned w, bool wr, uint8_t *d)
+static void pic_master_write(void *ctx, uint64_t o, unsigned w, uint64_t v)
 {
-    pic_io(ctx, 0, o, w, wr, d);
+    if (w == 1)
+        pic8259_model_write(ctx, 0, (unsigned)o, (uint8_t)v);
 }
 
-static void pic_slave_io(void *ctx, uint64_t o, unsigned w, bool wr, uint8_t *d)
+static uint64_t pic_slave_read(void *ctx, uint64_t o, unsigned w)
 {
-    pic_io(ctx, 1, o, w, wr, d);
+    return w == 1 ? pic8259_model_read(ctx, 1, (unsigned)o) : UINT64_MAX;
 }
 
-static void elcr_io(void *ctx, uint64_t offset, unsigned width, bool is_write, uint8_t *data)
+static void pic_slave_write(void *ctx, uint64_t o, unsigned w, uint64_t v)
 {
-    if (width != 1) {
-        if (!is_write)
-            memset(data, 0xff, width);
-    } else if (is_write) {
-        pic8259_elcr_write(ctx, (unsigned)offset, data[0]);
-    } else {
-        data[0] = pic8259_elcr_read(ctx, (unsigned)offset);
-    }
+    if (w == 1)
+        pic8259_model_write(ctx, 1, (unsigned)o, (uint8_t)v);
+}
+
+static uint64_t elcr_read(void *ctx, uint64_t o, unsigned w)
+{
+    return w == 1 ? pic8259_elcr_read(ctx, (unsigned)o) : UINT64_MAX;
+}
+
+static void elcr_write(void *ctx, uint64_t o, unsigned w, uint64_t v)
+{
+    if (w == 1)
+        pic8259_elcr_write(ctx, (unsigned)o, (uint8_t)v);
 }
 
 //! [pic-inject]
@@ -585,22 +515,76 @@ static void pic_inject(struct vm *vm)
 }
 //! [pic-inject]
 
+/* SECURITY.md rule 5: holes read all-ones and ignore writes; the builder
+   does that and rate-limits this warning (the first 10, then the 2^k-th). */
+static void warn_unclaimed(void *ctx, const chipset_unclaimed *u)
+{
+    (void)ctx;
+    fflush(stdout);
+    fprintf(stderr, "bbvm: warning: unclaimed %s %#llx: %u-byte %s (#%llu%s)\n",
+            u->kind == CHIPSET_PIO ? "port" : "MMIO address", (unsigned long long)u->addr,
+            u->width, u->is_write ? "write ignored" : "read as all-ones",
+            (unsigned long long)u->count, u->count == 10 ? "; from now on only every 2^k-th is shown" : "");
+}
+
+static void build_error(void *ctx, const chipset_error *e)
+{
+    char line[160];
+
+    (void)ctx;
+    chipset_format_error(e, line, sizeof line);
+    fprintf(stderr, "bbvm: chipset: %s\n", line);
+}
+
+/* --stats: one line per device, as chipset_visit_counters() walks them. */
+static void print_counters(void *ctx, const char *name, const chipset_counters *n)
+{
+    (void)ctx;
+    fprintf(stderr, "bbvm: device %-10s port reads %llu writes %llu, MMIO reads %llu writes %llu\n",
+            name, (unsigned long long)n->reads[CHIPSET_PIO],
+            (unsigned long long)n->writes[CHIPSET_PIO], (unsigned long long)n->reads[CHIPSET_MMIO],
+            (unsigned long long)n->writes[CHIPSET_MMIO]);
+}
+
+/* One device: its name, handlers and the ranges it claims. */
+static void add(struct vm *vm, const char *name, const chipset_ops *ops, void *ctx,
+                chipset_kind kind, uint64_t base, uint64_t len)
+{
+    int dev = chipset_add_device(&vm->board, name, ops, ctx);
+
+    if (dev >= 0)
+        chipset_add_range(&vm->board, dev, kind, base, len, NULL);
+}
+
 static void devices_init(struct vm *vm)
 {
+    static const chipset_ops com1_ops = { .pio_read = com1_read, .pio_write = com1_write };
+    static const chipset_ops exit_ops = { .pio_write = debug_exit_write };
+    static const chipset_ops master_ops = { .pio_read = pic_master_read,
+                                            .pio_write = pic_master_write };
+    static const chipset_ops slave_ops = { .pio_read = pic_slave_read,
+                                           .pio_write = pic_slave_write };
+    static const chipset_ops elcr_ops = { .pio_read = elcr_read, .pio_write = elcr_write };
+    static const chipset_ops ioapic_ops = { .mmio_read = ioapic_mmio_read,
+                                            .mmio_write = ioapic_mmio_write };
+    chipset_config cfg = { .devices = vm->devices, .device_cap = 8, .ranges = vm->ranges,
+                           .range_cap = 16, .on_error = build_error,
+                           .on_unclaimed = warn_unclaimed, .hook_ctx = vm };
     uart16550_model_hooks uart_hooks = { com1_tx, com1_irq, vm };
     ioapic_hooks ioapic_hooks = { ioapic_deliver, NULL, vm };
 
-    vm->pio.what = "port";
-    vm->mmio.what = "MMIO address";
     ioapic_model_init(&vm->ioapic, IOAPIC_VERSION_20, &ioapic_hooks);
-    uart16550_model_init(&vm->com1, &uart_hooks);
-    bus_register(&vm->pio, COM1_BASE, 8, com1_io, &vm->com1);
-    bus_register(&vm->pio, DEBUG_EXIT_PORT, 1, debug_exit_io, vm);
-    bus_register(&vm->mmio, IOAPIC_BASE, IOAPIC_WINDOW, ioapic_io, &vm->ioapic);
     pic8259_init(&vm->pic, pic_output, vm);
-    bus_register(&vm->pio, 0x20, 2, pic_master_io, &vm->pic);
-    bus_register(&vm->pio, 0xa0, 2, pic_slave_io, &vm->pic);
-    bus_register(&vm->pio, 0x4d0, 2, elcr_io, &vm->pic);
+    uart16550_model_init(&vm->com1, &uart_hooks);
+    chipset_init(&vm->board, &cfg);
+    add(vm, "com1", &com1_ops, &vm->com1, CHIPSET_PIO, COM1_BASE, 8);
+    add(vm, "debug-exit", &exit_ops, vm, CHIPSET_PIO, DEBUG_EXIT_PORT, 1);
+    add(vm, "pic-master", &master_ops, &vm->pic, CHIPSET_PIO, 0x20, 2);
+    add(vm, "pic-slave", &slave_ops, &vm->pic, CHIPSET_PIO, 0xa0, 2);
+    add(vm, "elcr", &elcr_ops, &vm->pic, CHIPSET_PIO, 0x4d0, 2);
+    add(vm, "ioapic", &ioapic_ops, &vm->ioapic, CHIPSET_MMIO, IOAPIC_BASE, IOAPIC_WINDOW);
+    if (chipset_build(&vm->board, NULL, 0))
+        die(STATUS_HOST, "internal error: the chipset does not build (see above)");
 }
 
 /* Monotonic nanoseconds, for the models' timers (the IOAPIC storm guard). */
@@ -854,6 +838,33 @@ static int internal_error(const struct vm *vm)
 
 /* ---- the run loop ------------------------------------------------------ */
 
+/* KVM hands over accesses as little-endian bytes; the chipset deals in
+   values of the access width (1, 2, 4 or 8 bytes; others float high). */
+static void board_access(chipset *c, chipset_kind kind, uint64_t addr, unsigned width,
+                         bool is_write, uint8_t *data)
+{
+    uint64_t v = 0;
+
+    if (width == 0 || width > 8 || (width & (width - 1))) {
+        if (!is_write)
+            memset(data, 0xff, width);
+        return;
+    }
+    if (is_write) {
+        for (unsigned i = 0; i < width; i++)
+            v |= (uint64_t)data[i] << (8 * i);
+        if (kind == CHIPSET_PIO)
+            chipset_pio_write(c, (uint16_t)addr, width, v);
+        else
+            chipset_mmio_write(c, addr, width, v);
+        return;
+    }
+    v = kind == CHIPSET_PIO ? chipset_pio_read(c, (uint16_t)addr, width)
+                            : chipset_mmio_read(c, addr, width);
+    for (unsigned i = 0; i < width; i++)
+        data[i] = (uint8_t)(v >> (8 * i));
+}
+
 /* KVM_EXIT_IO: the data sits in the kvm_run page at data_offset; string I/O
    (REP INS/OUTS) hands over `count` items of `size` bytes in a row. */
 static void io_exit(struct vm *vm)
@@ -866,7 +877,7 @@ static void io_exit(struct vm *vm)
     if (off > vm->run_size || bytes > vm->run_size - off)
         die(STATUS_UNEXPECTED, "KVM_EXIT_IO data outside the kvm_run page");
     for (uint32_t i = 0; i < run->io.count && !vm->stopped; i++, data += run->io.size)
-        bus_access(&vm->pio, run->io.port, run->io.size, is_write, data);
+        board_access(&vm->board, CHIPSET_PIO, run->io.port, run->io.size, is_write, data);
 }
 
 static void mmio_exit(struct vm *vm)
@@ -874,7 +885,8 @@ static void mmio_exit(struct vm *vm)
     struct kvm_run *run = vm->run;
     unsigned len = run->mmio.len < sizeof run->mmio.data ? run->mmio.len : sizeof run->mmio.data;
 
-    bus_access(&vm->mmio, run->mmio.phys_addr, len, run->mmio.is_write, run->mmio.data);
+    board_access(&vm->board, CHIPSET_MMIO, run->mmio.phys_addr, len, run->mmio.is_write,
+                 run->mmio.data);
 }
 
 //! [run-loop]
@@ -996,6 +1008,8 @@ int main(int argc, char **argv)
     devices_init(&vm);
     watchdog_start();
     status = vm_run(&vm);
+    if (o.stats)
+        chipset_visit_counters(&vm.board, print_counters, NULL);
     fflush(stdout);
     return status;
 }
