@@ -184,9 +184,69 @@ IRQ_DEF uint32_t irq_spurious_count(const irq_table *t);
 IRQ_DEF uint32_t irq_unhandled_count(const irq_table *t);
 
 /* ==== line-interrupt fabric ============================================
-   Reserved: raise/lower/pulse of interrupt lines and EOI broadcast, for
-   the monitor's device models, come here in a later change. Nothing above
-   depends on it. */
+   For a monitor: device models drive numbered lines (ISA IRQs and GSIs),
+   and the fabric carries each level change to the controller inputs wired
+   to that line, so a device knows nothing of PICs, IOAPICs or KVM. The
+   other direction, an end-of-interrupt, is broadcast to every listener.
+   Independent of everything above. */
+
+/** Lines a fabric has: the 24 GSIs of one IOAPIC (ISA IRQs are 0-15). */
+#ifndef IRQ_LINES
+#define IRQ_LINES 24
+#endif
+#if IRQ_LINES > 32
+#error "IRQ_LINES is at most 32: irq_lineset keeps the levels in one word"
+#endif
+/** Controller inputs one line may drive (a PC's ISA lines drive two). */
+#define IRQ_LINE_FANOUT 2
+/** EOI listeners a fabric keeps. */
+#define IRQ_EOI_LISTENERS 4
+
+/** A controller input: called with the input number and the new level. */
+typedef void (*irq_input_fn)(void *ctx, unsigned input, bool level);
+/** An EOI listener: called with the vector the CPU ended. */
+typedef void (*irq_eoi_fn)(void *ctx, uint8_t vector);
+
+/** One wire from a line to a controller input. */
+typedef struct irq_wire {
+    irq_input_fn fn;  /**< the controller's input hook; NULL: unused */
+    void *ctx;        /**< passed to it */
+    unsigned input;   /**< the input number on that controller */
+} irq_wire;
+
+/** The lines, their wiring and levels, and the EOI listeners. Caller-owned. */
+typedef struct irq_lineset {
+    irq_wire wires[IRQ_LINES][IRQ_LINE_FANOUT]; /**< where each line goes */
+    uint32_t level;                             /**< bit n: line n is high */
+    struct {
+        irq_eoi_fn fn;                          /**< NULL: unused */
+        void *ctx;                              /**< passed to it */
+    } eoi[IRQ_EOI_LISTENERS];                   /**< who hears an EOI */
+} irq_lineset;
+
+/** All lines low, unwired; no listeners. */
+IRQ_DEF void irq_lines_init(irq_lineset *s);
+/** Wire `line` to input `input` of a controller. False if the line is out
+    of range or already drives IRQ_LINE_FANOUT inputs. */
+IRQ_DEF bool irq_line_connect(irq_lineset *s, unsigned line, irq_input_fn fn, void *ctx,
+                              unsigned input);
+/** Wire lines the way PC boards do: ISA IRQ n (0-15) to 8259 input n, and
+    every line to IOAPIC pin n, except ISA IRQ0 (the PIT), which reaches
+    IOAPIC pin 2 (the 8259 cascade takes pin 0's place). Either controller
+    may be NULL. */
+IRQ_DEF void irq_lines_wire_pc(irq_lineset *s, irq_input_fn pic, void *pic_ctx,
+                               irq_input_fn ioapic, void *ioapic_ctx);
+/** Set `line` to `level`; the wired inputs hear only real changes. Lines
+    out of range are ignored. */
+IRQ_DEF void irq_line_set(irq_lineset *s, unsigned line, bool level);
+/** A pulse: up then down, for edge-only sources. */
+IRQ_DEF void irq_line_pulse(irq_lineset *s, unsigned line);
+/** The level `line` is at (false out of range). */
+IRQ_DEF bool irq_line_level(const irq_lineset *s, unsigned line);
+/** Add an EOI listener; false if IRQ_EOI_LISTENERS are already there. */
+IRQ_DEF bool irq_eoi_listen(irq_lineset *s, irq_eoi_fn fn, void *ctx);
+/** Tell every listener, in the order they registered, that `vector` ended. */
+IRQ_DEF void irq_eoi_broadcast(irq_lineset *s, uint8_t vector);
 
 #ifdef __cplusplus
 }
@@ -422,7 +482,103 @@ IRQ_DEF uint32_t irq_unhandled_count(const irq_table *t)
     return t->unhandled;
 }
 
-/* ==== line-interrupt fabric: reserved (see the declarations) ============ */
+/* ==== line-interrupt fabric ============================================ */
+
+IRQ_DEF void irq_lines_init(irq_lineset *s)
+{
+    unsigned i, j;
+
+    for (i = 0; i < IRQ_LINES; i++)
+        for (j = 0; j < IRQ_LINE_FANOUT; j++)
+            s->wires[i][j].fn = 0;
+    for (i = 0; i < IRQ_EOI_LISTENERS; i++)
+        s->eoi[i].fn = 0;
+    s->level = 0;
+}
+
+IRQ_DEF bool irq_line_connect(irq_lineset *s, unsigned line, irq_input_fn fn, void *ctx,
+                              unsigned input)
+{
+    unsigned j;
+
+    if (line >= IRQ_LINES || !fn)
+        return false;
+    for (j = 0; j < IRQ_LINE_FANOUT; j++) {
+        irq_wire *w = &s->wires[line][j];
+        if (!w->fn) {
+            w->fn = fn;
+            w->ctx = ctx;
+            w->input = input;
+            return true;
+        }
+    }
+    return false;
+}
+
+//! [wire-pc]
+IRQ_DEF void irq_lines_wire_pc(irq_lineset *s, irq_input_fn pic, void *pic_ctx,
+                               irq_input_fn ioapic, void *ioapic_ctx)
+{
+    unsigned line;
+
+    for (line = 0; line < IRQ_LINES; line++) {
+        if (pic && line < 16)
+            irq_line_connect(s, line, pic, pic_ctx, line);
+        if (ioapic)
+            irq_line_connect(s, line, ioapic, ioapic_ctx, line == 0 ? 2 : line);
+    }
+}
+//! [wire-pc]
+
+IRQ_DEF void irq_line_set(irq_lineset *s, unsigned line, bool level)
+{
+    uint32_t bit;
+    unsigned j;
+
+    if (line >= IRQ_LINES)
+        return;
+    bit = (uint32_t)1 << line;
+    if (((s->level & bit) != 0) == level)
+        return;                 /* no change, no news */
+    s->level = level ? s->level | bit : s->level & ~bit;
+    for (j = 0; j < IRQ_LINE_FANOUT; j++)
+        if (s->wires[line][j].fn)
+            s->wires[line][j].fn(s->wires[line][j].ctx, s->wires[line][j].input, level);
+}
+
+IRQ_DEF void irq_line_pulse(irq_lineset *s, unsigned line)
+{
+    irq_line_set(s, line, true);
+    irq_line_set(s, line, false);
+}
+
+IRQ_DEF bool irq_line_level(const irq_lineset *s, unsigned line)
+{
+    return line < IRQ_LINES && (s->level >> line & 1u);
+}
+
+IRQ_DEF bool irq_eoi_listen(irq_lineset *s, irq_eoi_fn fn, void *ctx)
+{
+    unsigned i;
+
+    for (i = 0; i < IRQ_EOI_LISTENERS && fn; i++) {
+        if (!s->eoi[i].fn) {
+            s->eoi[i].fn = fn;
+            s->eoi[i].ctx = ctx;
+            return true;
+        }
+    }
+    return false;
+}
+
+IRQ_DEF void irq_eoi_broadcast(irq_lineset *s, uint8_t vector)
+{
+    unsigned i;
+
+    for (i = 0; i < IRQ_EOI_LISTENERS; i++)
+        if (s->eoi[i].fn)
+            s->eoi[i].fn(s->eoi[i].ctx, vector);
+}
 
 #endif /* IRQ_IMPLEMENTATION */
 

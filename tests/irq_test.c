@@ -456,6 +456,125 @@ static void test_threads(void)
     printf("   threads: %lu events, %lu handler calls, %.2f s\n", total, ncalls, elapsed());
 }
 
+
+/* ---- the line fabric ---- */
+
+/* A pretend controller: records every (input, level) it is told. */
+struct probe {
+    unsigned n;
+    unsigned input[64];
+    bool level[64];
+    uint8_t eoi[8];
+    unsigned neoi;
+};
+
+static void probe_input(void *ctx, unsigned input, bool level)
+{
+    struct probe *p = ctx;
+
+    if (p->n < 64) {
+        p->input[p->n] = input;
+        p->level[p->n] = level;
+    }
+    p->n++;
+}
+
+static void probe_eoi(void *ctx, uint8_t vector)
+{
+    struct probe *p = ctx;
+
+    if (p->neoi < 8)
+        p->eoi[p->neoi] = vector;
+    p->neoi++;
+}
+
+static void test_lines_pc_wiring(void)
+{
+    static irq_lineset s;
+    static struct probe pic, ioapic;
+
+    memset(&pic, 0, sizeof pic);
+    memset(&ioapic, 0, sizeof ioapic);
+    irq_lines_init(&s);
+    irq_lines_wire_pc(&s, probe_input, &pic, probe_input, &ioapic);
+    irq_line_set(&s, 0, true);             /* the PIT: PIC 0, IOAPIC pin 2 */
+    CHECK_EQ(pic.n, 1);
+    CHECK_EQ(pic.input[0], 0);
+    CHECK_EQ(ioapic.n, 1);
+    CHECK_EQ(ioapic.input[0], 2);
+    irq_line_set(&s, 4, true);             /* COM1: both at 4 */
+    CHECK_EQ(pic.input[1], 4);
+    CHECK_EQ(ioapic.input[1], 4);
+    irq_line_set(&s, 20, true);            /* a GSI past the ISA range: IOAPIC only */
+    CHECK_EQ(pic.n, 2);
+    CHECK_EQ(ioapic.n, 3);
+    CHECK_EQ(ioapic.input[2], 20);
+    CHECK(irq_line_level(&s, 4));
+    CHECK(!irq_line_level(&s, 5));
+}
+
+static void test_lines_changes_only(void)
+{
+    static irq_lineset s;
+    static struct probe p;
+
+    memset(&p, 0, sizeof p);
+    irq_lines_init(&s);
+    CHECK(irq_line_connect(&s, 3, probe_input, &p, 7));
+    irq_line_set(&s, 3, false);            /* already low: nothing */
+    CHECK_EQ(p.n, 0);
+    irq_line_set(&s, 3, true);
+    irq_line_set(&s, 3, true);             /* no change: nothing */
+    CHECK_EQ(p.n, 1);
+    CHECK_EQ(p.input[0], 7);
+    irq_line_pulse(&s, 3);                 /* already high: only the fall */
+    CHECK_EQ(p.n, 2);
+    CHECK(!p.level[1]);
+    irq_line_pulse(&s, 3);                 /* low: up then down */
+    CHECK_EQ(p.n, 4);
+    CHECK(p.level[2]);
+    CHECK(!p.level[3]);
+    irq_line_set(&s, IRQ_LINES, true);     /* out of range: ignored */
+    irq_line_set(&s, 1000000, true);
+    CHECK_EQ(p.n, 4);
+    CHECK(!irq_line_level(&s, IRQ_LINES));
+}
+
+static void test_lines_fanout_limit(void)
+{
+    static irq_lineset s;
+    static struct probe p;
+
+    irq_lines_init(&s);
+    CHECK(irq_line_connect(&s, 1, probe_input, &p, 1));
+    CHECK(irq_line_connect(&s, 1, probe_input, &p, 2));
+    CHECK(!irq_line_connect(&s, 1, probe_input, &p, 3));   /* fan-out is 2 */
+    CHECK(!irq_line_connect(&s, IRQ_LINES, probe_input, &p, 0));
+    CHECK(!irq_line_connect(&s, 0, 0, &p, 0));
+}
+
+static void test_lines_eoi_broadcast(void)
+{
+    static irq_lineset s;
+    static struct probe a, b;
+
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    irq_lines_init(&s);
+    irq_eoi_broadcast(&s, 0x30);           /* nobody listens: fine */
+    CHECK(irq_eoi_listen(&s, probe_eoi, &a));
+    CHECK(irq_eoi_listen(&s, probe_eoi, &b));
+    irq_eoi_broadcast(&s, 0x34);
+    CHECK_EQ(a.neoi, 1);
+    CHECK_EQ(a.eoi[0], 0x34);
+    CHECK_EQ(b.neoi, 1);
+    CHECK_EQ(b.eoi[0], 0x34);
+    CHECK(irq_eoi_listen(&s, probe_eoi, &a));
+    CHECK(irq_eoi_listen(&s, probe_eoi, &a));
+    CHECK(!irq_eoi_listen(&s, probe_eoi, &a));   /* IRQ_EOI_LISTENERS is 4 */
+    CHECK(!irq_eoi_listen(&s, 0, &a));
+}
+
 /* The tests keep their old names, so entries are written out. */
 CHECK_MAIN(
     { "register", test_register },
@@ -468,4 +587,8 @@ CHECK_MAIN(
     { "handler-side-effects", test_handler_side_effects },
     { "random-vs-reference", test_random },
     { "cost-per-set-bit", test_cost },
-    { "threads", test_threads })
+    { "threads", test_threads },
+    { "lines-pc-wiring", test_lines_pc_wiring },
+    { "lines-changes-only", test_lines_changes_only },
+    { "lines-fanout-limit", test_lines_fanout_limit },
+    { "lines-eoi-broadcast", test_lines_eoi_broadcast })

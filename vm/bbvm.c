@@ -59,6 +59,9 @@
 #define CHIPSET_IMPLEMENTATION
 #define CHIPSET_STATIC
 #include "chipset.h"
+#define IRQ_IMPLEMENTATION
+#define IRQ_STATIC
+#include "irq.h"
 
 enum {
     STATUS_USAGE = 2,
@@ -81,7 +84,7 @@ enum {
 #define KVM_IDMAP_ADDR 0xfffbc000u
 
 #define COM1_BASE 0x3f8
-#define COM1_GSI 4                      /* ISA IRQ4, IOAPIC pin 4 on a PC */
+#define COM1_IRQ 4                      /* ISA IRQ4 */
 #define IOAPIC_BASE 0xfec00000u
 #define IOAPIC_WINDOW 0x1000u           /* registers at 0x00, 0x10, 0x40 */
 #define DEBUG_EXIT_PORT 0xf4
@@ -327,6 +330,7 @@ struct vm {
     uart16550_model com1;
     ioapic_model ioapic;
     pic8259_pair pic;
+    irq_lineset lines;                  /* device lines to PIC and IOAPIC inputs */
     bool pic_int;                       /* the 8259 pair's INT output */
     uint64_t routed[IOAPIC_PINS];       /* the entries KVM's routes were built from */
     bool stopped;                       /* the guest asked to end the run */
@@ -372,14 +376,29 @@ static void debug_exit_write(void *ctx, uint64_t offset, unsigned width, uint64_
 }
 
 //! [com1-irq]
-/* The UART's interrupt output drives IOAPIC pin 4, as the ISA IRQ4 line
-   does on a PC. (The 8259 pair joins with the chipset builder.) */
+/* The UART's interrupt output is ISA IRQ4; the line fabric carries it to
+   8259 input 4 and IOAPIC pin 4, as a PC's board does. */
 static void com1_irq(void *ctx, bool level)
 {
     struct vm *vm = ctx;
 
-    ioapic_set_irq(&vm->ioapic, COM1_GSI, level);
-    pic8259_set_irq(&vm->pic, 4, level);   /* and ISA IRQ4 at the 8259 */
+    irq_line_set(&vm->lines, COM1_IRQ, level);
+}
+
+/* The controllers' inputs, as the fabric sees them. */
+static void pic_input(void *ctx, unsigned input, bool level)
+{
+    pic8259_set_irq(ctx, input, level);
+}
+
+static void ioapic_input(void *ctx, unsigned input, bool level)
+{
+    ioapic_set_irq(ctx, input, level);
+}
+
+static void ioapic_eoi_listener(void *ctx, uint8_t vector)
+{
+    ioapic_eoi(ctx, vector);
 }
 //! [com1-irq]
 
@@ -575,6 +594,9 @@ static void devices_init(struct vm *vm)
 
     ioapic_model_init(&vm->ioapic, IOAPIC_VERSION_20, &ioapic_hooks);
     pic8259_init(&vm->pic, pic_output, vm);
+    irq_lines_init(&vm->lines);
+    irq_lines_wire_pc(&vm->lines, pic_input, &vm->pic, ioapic_input, &vm->ioapic);
+    irq_eoi_listen(&vm->lines, ioapic_eoi_listener, &vm->ioapic);
     uart16550_model_init(&vm->com1, &uart_hooks);
     chipset_init(&vm->board, &cfg);
     add(vm, "com1", &com1_ops, &vm->com1, CHIPSET_PIO, COM1_BASE, 8);
@@ -944,7 +966,7 @@ static int vm_run(struct vm *vm)
             mmio_exit(vm);
             break;
         case KVM_EXIT_IOAPIC_EOI: /* the LAPIC's EOI broadcast reaches our IOAPIC: go on */
-            ioapic_eoi(&vm->ioapic, run->eoi.vector);
+            irq_eoi_broadcast(&vm->lines, run->eoi.vector);
             break;
         case KVM_EXIT_IRQ_WINDOW_OPEN: /* the guest can take the PIC's vector: go on */
         case KVM_EXIT_HLT: /* only without the in-kernel LAPIC: go on */
