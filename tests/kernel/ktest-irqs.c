@@ -14,19 +14,9 @@
 // expect: ktest-irqs: pass
 // expect-status: 0
 //! [expect]
-#include "../../arch/common/loop.h"
+#include "ktest.h"
 
-static int failures;
 static unsigned handled;
-static bool timed_out;
-
-static void check(bool ok, const char *what)
-{
-    if (!ok) {
-        kprintf("FAIL: %s\n", what);
-        failures++;
-    }
-}
 
 static void soft_handler(void *ctx, unsigned irq)
 {
@@ -35,29 +25,16 @@ static void soft_handler(void *ctx, unsigned irq)
     handled++;
 }
 
-static void on_timeout(timer *t, void *arg)
+static bool handled_enough(void *want)
 {
-    (void)t;
-    (void)arg;
-    timed_out = true;
-}
-
-static bool handled_or_late(void *want)
-{
-    return handled >= *(unsigned *)want || timed_out;
+    return handled >= *(unsigned *)want;
 }
 
 /* Raise the soft irq and run the loop until `want` handler calls, or 1 s. */
 static void raise_and_wait(unsigned want)
 {
-    timer guard;
-
-    timed_out = false;
-    timer_init(&guard, on_timeout, 0);
-    timer_start(&kernel_timers, &guard, platform_now() + timer_ms(1000));
     check(platform_irq_trigger(PLATFORM_SOFT_IRQ), "platform cannot raise its soft irq");
-    kernel_loop(handled_or_late, &want);
-    timer_cancel(&kernel_timers, &guard);
+    run_until(handled_enough, &want, 1000);
 }
 
 _Noreturn void kmain(const struct boot_info *bi)
@@ -92,11 +69,10 @@ _Noreturn void kmain(const struct boot_info *bi)
     raise_and_wait(3);           /* ends by the 1 s guard: no handler runs */
     check(handled == 2, "an unregistered irq reached a handler");
     check(irq_unhandled_count(&kernel_irqs) == before + 1, "the unhandled irq was not counted");
-    if (!failures)
+    if (!ktest_failures)
         kprintf("irqs: unregistered interrupt counted as unhandled, kernel alive\n");
     kprintf("irqs: spurious %llu, unhandled %llu\n",
             (unsigned long long)irq_spurious_count(&kernel_irqs),
             (unsigned long long)irq_unhandled_count(&kernel_irqs));
-    kprintf("ktest-irqs: %s\n", failures ? "FAIL" : "pass");
-    platform_exit(failures ? 1 : 0);
+    ktest_end("ktest-irqs");
 }

@@ -19,9 +19,8 @@
 // expect: ktest-timers: pass
 // expect-status: 0
 //! [expect]
-#include "../../arch/common/loop.h"
+#include "ktest.h"
 
-static int failures;
 static unsigned fired;
 
 struct one_shot {
@@ -30,14 +29,6 @@ struct one_shot {
     const char *name;
     unsigned order;         /* the position it must fire in */
 };
-
-static void check(bool ok, const char *what)
-{
-    if (!ok) {
-        kprintf("FAIL: %s\n", what);
-        failures++;
-    }
-}
 
 static void one_shot_fired(timer *t, void *arg)
 {
@@ -75,7 +66,7 @@ static void test_one_shots(void)
         timer_start(&kernel_timers, &s[i].t, s[i].deadline);
     }
     kernel_loop(all_fired, &n);
-    if (!failures)
+    if (!ktest_failures)
         kprintf("timers: all fired in deadline order, none early\n");
 }
 
@@ -137,6 +128,5 @@ _Noreturn void kmain(const struct boot_info *bi)
             (unsigned long long)kernel_stats.early_timer_irqs);
     check(kernel_stats.timer_irqs > 0, "no timer interrupt was ever seen");
     check(kernel_stats.early_timer_irqs == 0, "the hardware one-shot fired early");
-    kprintf("ktest-timers: %s\n", failures ? "FAIL" : "pass");
-    platform_exit(failures ? 1 : 0);
+    ktest_end("ktest-timers");
 }

@@ -28,19 +28,10 @@
 // expect: ktest-x64-level: pass
 // expect-status: 0
 //! [expect]
-#include "../../arch/common/loop.h"
+#include "ktest.h"
 
-static int failures;
 static unsigned calls;
-static bool leave_asserted, timed_out;
-
-static void check(bool ok, const char *what)
-{
-    if (!ok) {
-        kprintf("FAIL: %s\n", what);
-        failures++;
-    }
-}
+static bool leave_asserted;
 
 static void console_irq(void *ctx, unsigned irq)
 {
@@ -52,29 +43,6 @@ static void console_irq(void *ctx, unsigned irq)
         return;
     }
     platform_console_irq(false);
-}
-
-static void on_timeout(timer *t, void *arg)
-{
-    (void)t;
-    (void)arg;
-    timed_out = true;
-}
-
-static bool done(void *arg)
-{
-    (void)arg;
-    return timed_out;
-}
-
-static void run_for(unsigned ms)
-{
-    timer guard;
-
-    timed_out = false;
-    timer_init(&guard, on_timeout, 0);
-    timer_start(&kernel_timers, &guard, platform_now() + timer_ms(ms));
-    kernel_loop(done, 0);
 }
 
 _Noreturn void kmain(const struct boot_info *bi)
@@ -105,6 +73,5 @@ _Noreturn void kmain(const struct boot_info *bi)
     unsigned settled = calls;
     run_for(100);
     check(calls == settled, "interrupts kept coming after the device was quiet");
-    kprintf("ktest-x64-level: %s\n", failures ? "FAIL" : "pass");
-    platform_exit(failures ? 1 : 0);
+    ktest_end("ktest-x64-level");
 }
