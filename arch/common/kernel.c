@@ -111,7 +111,7 @@ uint64_t kernel_loop(bool (*done)(void *ctx), void *ctx)
         /* Look for work with interrupts off, so that one arriving after the
            look ends the wait instead of being slept through. */
         platform_irq_off();
-        if (!async_idle(&kernel_rt) || irq_pending(&kernel_irqs) ||
+        if (!async_idle(&kernel_rt) ||  /* pending irqs included: kernel_rt holds the table */
             timer_next_deadline(&kernel_timers) <= platform_now()) {
             platform_irq_on();
             now = platform_now();
