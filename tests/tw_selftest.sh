@@ -40,5 +40,10 @@ case_ no-kvm SKIP --needs-kvm -- false
 : > "$t/plain-file"
 BREADBOARD_KVM=$t/plain-file
 case_ kvm-not-a-device SKIP --needs-kvm -- false
+# A character device that opens read-write but is no KVM.
+BREADBOARD_KVM=/dev/null
+case_ kvm-not-kvm SKIP --needs-kvm -- false
+grep -q "KVM_GET_API_VERSION" "$t/kvm-not-kvm.log" ||
+    { echo "FAIL kvm-not-kvm: the log does not say why: $(cat "$t/kvm-not-kvm.log")"; bad=1; }
 unset BREADBOARD_KVM
 exit $bad

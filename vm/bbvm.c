@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -59,9 +60,9 @@
 #define CHIPSET_IMPLEMENTATION
 #define CHIPSET_STATIC
 #include "chipset.h"
-#define IRQ_IMPLEMENTATION
-#define IRQ_STATIC
-#include "irq.h"
+/* The kernels' runtime (irq.h, timer.h, async.h and the loop of
+   arch/common/kernel.c) on the host port in vm/host/: the device loop. */
+#include "loop.h"
 
 enum {
     STATUS_USAGE = 2,
@@ -123,7 +124,9 @@ struct options {
     uint64_t mem;
     const char *cmdline;
     const char *kernel;
+    const char *kvm_device;
     bool stats;
+    bool check_kvm;
 };
 
 static const char help_text[] =
@@ -138,7 +141,12 @@ static const char help_text[] =
     "                      2^10, 2^20, 2^30. From 4M to 3G, a multiple of 4K.\n"
     "                      Default 32M.\n"
     "  -c, --cmdline TEXT  kernel command line, at most 4095 bytes. Default empty.\n"
-    "  -s, --stats         at the end, print each device's access counts to stderr\n"
+    "  -s, --stats         at the end, print each device's access counts and the\n"
+    "                      device loop's to stderr\n"
+    "      --kvm-device PATH  the KVM device to use. Default /dev/kvm.\n"
+    "      --check-kvm     only check that this host can run bbvm's VM (KVM API,\n"
+    "                      a VM with the split irqchip, a vCPU) and exit: 0 if it\n"
+    "                      can, 6 with the reason if not. No KERNEL then.\n"
     "  -h, --help          print this help and exit with status 0\n"
     "\n"
     "Exit status:\n"
@@ -228,6 +236,21 @@ static const char *opt_value(int argc, char **argv, int *i, const char *shrt, co
     return NULL;
 }
 
+/* A long-only option: "--name V" or "--name=V". */
+static const char *long_value(int argc, char **argv, int *i, const char *lng)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(lng);
+
+    if (strncmp(a, lng, n) != 0 || (a[n] != '\0' && a[n] != '='))
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (*i + 1 >= argc)
+        usage_error("option %s needs a value", a);
+    return argv[++*i];
+}
+
 static void set_kernel(struct options *o, const char *path)
 {
     if (o->kernel)
@@ -251,6 +274,10 @@ static void parse_args(int argc, char **argv, struct options *o)
             help();
         else if (strcmp(a, "-s") == 0 || strcmp(a, "--stats") == 0)
             o->stats = true;
+        else if (strcmp(a, "--check-kvm") == 0)
+            o->check_kvm = true;
+        else if ((v = long_value(argc, argv, &i, "--kvm-device")))
+            o->kvm_device = v;
         else if ((v = opt_value(argc, argv, &i, "-m", "--mem")))
             o->mem = parse_mem(v);
         else if ((v = opt_value(argc, argv, &i, "-c", "--cmdline")))
@@ -258,7 +285,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         else
             usage_error("unknown option '%.64s'", a);
     }
-    if (!o->kernel)
+    if (!o->kernel && !o->check_kvm)
         usage_error("no KERNEL given");
 }
 
@@ -335,6 +362,19 @@ struct vm {
     uint64_t routed[IOAPIC_PINS];       /* the entries KVM's routes were built from */
     bool stopped;                       /* the guest asked to end the run */
     int status;                         /* ... with this exit status */
+
+    /* Two threads share the models: the vCPU thread (exits) and the device
+       loop (timers, host input). `lock` covers every model and the fields
+       below it; the loop's own structures belong to the loop thread. */
+    pthread_t vcpu_thread;
+    pthread_mutex_t lock;
+    bool finished;                      /* the vCPU thread is done (atomic) */
+    bool input_held;                    /* stdin waits for room in the RX FIFO */
+    bool input_resume;                  /* ... and the guest has made some */
+    timer board_timer;                  /* the models' next deadline */
+    timer watchdog;                     /* once a second: is the guest dead? */
+    uint64_t input_bytes;               /* host input handed to the UART */
+    int run_status;                     /* what the vCPU thread ended with */
 };
 
 /* ---- devices ----------------------------------------------------------- */
@@ -351,15 +391,43 @@ static void com1_tx(void *ctx, uint8_t byte)
 
 /* The 16550's registers are one byte wide (PC16550D datasheet, "Register
    Summary"): a wider access reads all-ones and writes nothing. */
+/* How many received bytes the UART can take from the host now: none in
+   loopback, where its receiver is off the wire. */
+static unsigned com1_room(const struct vm *vm)
+{
+    if (vm->com1.s.mcr & UART16550_MCR_LOOP)
+        return 0;
+    return uart16550_model_rx_space(&vm->com1);
+}
+
+/* Host input waits while the UART has no room; the guest access that made
+   some (a read of RBR, a FIFO reset, leaving loopback) hands the rest over
+   to the device loop. Lock held. */
+static void com1_input_check(struct vm *vm)
+{
+    if (vm->input_held && com1_room(vm) > 0) {
+        vm->input_held = false;
+        vm->input_resume = true;
+        platform_irq_trigger(HOST_IRQ_VCPU);
+    }
+}
+
 static uint64_t com1_read(void *ctx, uint64_t offset, unsigned width)
 {
-    return width == 1 ? uart16550_model_read(ctx, (unsigned)offset) : UINT64_MAX;
+    struct vm *vm = ctx;
+    uint64_t v = width == 1 ? uart16550_model_read(&vm->com1, (unsigned)offset) : UINT64_MAX;
+
+    com1_input_check(vm);
+    return v;
 }
 
 static void com1_write(void *ctx, uint64_t offset, unsigned width, uint64_t v)
 {
+    struct vm *vm = ctx;
+
     if (width == 1)
-        uart16550_model_write(ctx, (unsigned)offset, (uint8_t)v);
+        uart16550_model_write(&vm->com1, (unsigned)offset, (uint8_t)v);
+    com1_input_check(vm);
 }
 
 /* isa-debug-exit: a 1-byte OUT of v stops the run with status (v << 1) | 1,
@@ -471,9 +539,19 @@ static void ioapic_deliver(void *ctx, const ioapic_msi *msg)
 
 /* ---- the 8259 pair: ports 0x20/0x21, 0xa0/0xa1 and the ELCR at 0x4d0 ---- */
 
+static void vcpu_kick(struct vm *vm);
+static _Thread_local bool on_vcpu_thread;   /* which thread is this? */
+
+/* Injected before the next KVM_RUN. Raised by the device loop (host input),
+   it must first bring the vCPU thread out of KVM_RUN, where a halted guest
+   would otherwise wait for an interrupt that only this thread can inject. */
 static void pic_output(void *ctx, bool level)
 {
-    ((struct vm *)ctx)->pic_int = level;   /* injected before the next KVM_RUN */
+    struct vm *vm = ctx;
+
+    vm->pic_int = level;
+    if (level && !on_vcpu_thread)
+        vcpu_kick(vm);
 }
 
 /* Byte-wide registers only: wider accesses read all-ones, write nothing. */
@@ -534,6 +612,20 @@ static void pic_inject(struct vm *vm)
 }
 //! [pic-inject]
 
+/* The storm guard held a pin: the device loop must poll the board (and so
+   the IOAPIC) to arm its release. Any thread, lock held. */
+static void ioapic_throttled(void *ctx, unsigned pin)
+{
+    (void)ctx;
+    (void)pin;
+    platform_irq_trigger(HOST_IRQ_VCPU);
+}
+
+static uint64_t ioapic_board_poll(void *ctx, uint64_t now)
+{
+    return ioapic_poll(ctx, now);
+}
+
 /* SECURITY.md rule 5: holes read all-ones and ignore writes; the builder
    does that and rate-limits this warning (the first 10, then the 2^k-th). */
 static void warn_unclaimed(void *ctx, const chipset_unclaimed *u)
@@ -578,19 +670,20 @@ static void add(struct vm *vm, const char *name, const chipset_ops *ops, void *c
 static void devices_init(struct vm *vm)
 {
     static const chipset_ops com1_ops = { .pio_read = com1_read, .pio_write = com1_write };
+    static const chipset_ops ioapic_ops = { .mmio_read = ioapic_mmio_read,
+                                            .mmio_write = ioapic_mmio_write,
+                                            .poll = ioapic_board_poll };
     static const chipset_ops exit_ops = { .pio_write = debug_exit_write };
     static const chipset_ops master_ops = { .pio_read = pic_master_read,
                                             .pio_write = pic_master_write };
     static const chipset_ops slave_ops = { .pio_read = pic_slave_read,
                                            .pio_write = pic_slave_write };
     static const chipset_ops elcr_ops = { .pio_read = elcr_read, .pio_write = elcr_write };
-    static const chipset_ops ioapic_ops = { .mmio_read = ioapic_mmio_read,
-                                            .mmio_write = ioapic_mmio_write };
     chipset_config cfg = { .devices = vm->devices, .device_cap = 8, .ranges = vm->ranges,
                            .range_cap = 16, .on_error = build_error,
                            .on_unclaimed = warn_unclaimed, .hook_ctx = vm };
     uart16550_model_hooks uart_hooks = { com1_tx, com1_irq, vm };
-    ioapic_hooks ioapic_hooks = { ioapic_deliver, NULL, vm };
+    ioapic_hooks ioapic_hooks = { ioapic_deliver, ioapic_throttled, vm };
 
     ioapic_model_init(&vm->ioapic, IOAPIC_VERSION_20, &ioapic_hooks);
     pic8259_init(&vm->pic, pic_output, vm);
@@ -599,7 +692,7 @@ static void devices_init(struct vm *vm)
     irq_eoi_listen(&vm->lines, ioapic_eoi_listener, &vm->ioapic);
     uart16550_model_init(&vm->com1, &uart_hooks);
     chipset_init(&vm->board, &cfg);
-    add(vm, "com1", &com1_ops, &vm->com1, CHIPSET_PIO, COM1_BASE, 8);
+    add(vm, "com1", &com1_ops, vm, CHIPSET_PIO, COM1_BASE, 8);
     add(vm, "debug-exit", &exit_ops, vm, CHIPSET_PIO, DEBUG_EXIT_PORT, 1);
     add(vm, "pic-master", &master_ops, &vm->pic, CHIPSET_PIO, 0x20, 2);
     add(vm, "pic-slave", &slave_ops, &vm->pic, CHIPSET_PIO, 0xa0, 2);
@@ -607,15 +700,6 @@ static void devices_init(struct vm *vm)
     add(vm, "ioapic", &ioapic_ops, &vm->ioapic, CHIPSET_MMIO, IOAPIC_BASE, IOAPIC_WINDOW);
     if (chipset_build(&vm->board, NULL, 0))
         die(STATUS_HOST, "internal error: the chipset does not build (see above)");
-}
-
-/* Monotonic nanoseconds, for the models' timers (the IOAPIC storm guard). */
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- KVM setup --------------------------------------------------------- */
@@ -634,16 +718,19 @@ static int kvm_ioctl(int fd, unsigned long req, void *arg, const char *name)
     return r;
 }
 
-static void kvm_open(struct vm *vm)
+static void kvm_open(struct vm *vm, const char *path)
 {
     int version;
 
-    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    vm->kvm_fd = open(path, O_RDWR | O_CLOEXEC);
     if (vm->kvm_fd < 0)
-        die(STATUS_HOST, "cannot open /dev/kvm: %s", strerror(errno));
-    version = KVM_IOCTL(vm->kvm_fd, KVM_GET_API_VERSION, NULL);
+        die(STATUS_HOST, "cannot open %s: %s", path, strerror(errno));
+    version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, NULL);
+    if (version < 0)
+        die(STATUS_HOST, "%s: KVM_GET_API_VERSION: %s (is it a KVM device?)", path,
+            strerror(errno));
     if (version != KVM_API_VERSION)
-        die(STATUS_HOST, "KVM_GET_API_VERSION: %d, want %d", version, KVM_API_VERSION);
+        die(STATUS_HOST, "%s: KVM API version %d, want %d", path, version, KVM_API_VERSION);
 }
 
 static void vm_create(struct vm *vm)
@@ -911,28 +998,73 @@ static void mmio_exit(struct vm *vm)
                  run->mmio.data);
 }
 
-//! [run-loop]
-/* With the LAPIC in KVM, HLT blocks inside KVM_RUN: a guest that halts with
-   interrupts off (RFLAGS.IF = 0) sleeps forever, since only an NMI, which
-   nothing here sends, could wake it. A once-a-second SIGALRM ends KVM_RUN
-   with EINTR so the run loop can look. */
-static void on_alarm(int sig)
+/* ---- the vCPU thread ---------------------------------------------------- */
+
+//! [kick]
+/* Other threads bring the vCPU thread out of KVM_RUN with SIGUSR1. The
+   signal is blocked in every thread at all times, except inside KVM_RUN
+   (KVM_SET_SIGNAL_MASK): so it interrupts the guest and nothing else, no
+   write() or lock of ours ever fails with EINTR, and a kick sent while the
+   thread is elsewhere stays pending and ends its next KVM_RUN at once. No
+   kick is ever lost between "look for work" and "enter the guest". */
+static void on_kick(int sig)
 {
-    (void)sig;          /* its only job is to interrupt KVM_RUN */
+    (void)sig;          /* never runs: the signal is taken by sigtimedwait */
 }
 
-static void watchdog_start(void)
+static void vcpu_kick(struct vm *vm)
+{
+    pthread_kill(vm->vcpu_thread, SIGUSR1);
+}
+
+/* Before any thread starts, so that all of them inherit the blocked mask. */
+static void kick_setup(void)
 {
     struct sigaction sa;
-    struct itimerval every_second = { { 1, 0 }, { 1, 0 } };
+    sigset_t usr1;
 
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm;   /* no SA_RESTART: KVM_RUN must return */
+    sa.sa_handler = on_kick;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &every_second, NULL) < 0)
-        die(STATUS_HOST, "watchdog timer: %s", strerror(errno));
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    if (sigaction(SIGUSR1, &sa, NULL) < 0 || pthread_sigmask(SIG_BLOCK, &usr1, NULL) != 0)
+        die(STATUS_HOST, "signal setup: %s", strerror(errno));
 }
 
+/* The mask KVM_RUN runs with: the thread's own, SIGUSR1 let through. The
+   kernel's sigset is 8 bytes on x86-64, the length KVM insists on. */
+static void vcpu_signal_mask(struct vm *vm)
+{
+    _Alignas(struct kvm_signal_mask) uint8_t buf[sizeof(struct kvm_signal_mask) + 8];
+    struct kvm_signal_mask *m = (struct kvm_signal_mask *)buf;
+    sigset_t run;
+
+    pthread_sigmask(SIG_SETMASK, NULL, &run);
+    sigdelset(&run, SIGUSR1);
+    m->len = 8;
+    memcpy(m->sigset, &run, 8);
+    KVM_IOCTL(vm->vcpu_fd, KVM_SET_SIGNAL_MASK, m);
+}
+
+/* KVM_RUN ended with EINTR: take the kick, which is still pending (blocked
+   again outside KVM_RUN), so that the next KVM_RUN does not end at once. */
+static void kick_consume(void)
+{
+    static const struct timespec now = { 0, 0 };
+    sigset_t usr1;
+
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    while (sigtimedwait(&usr1, NULL, &now) > 0)
+        ;
+}
+//! [kick]
+
+/* With the LAPIC in KVM, HLT blocks inside KVM_RUN: a guest that halts with
+   interrupts off (RFLAGS.IF = 0) sleeps forever, since only an NMI, which
+   nothing here sends, could wake it. The device loop's watchdog timer kicks
+   the vCPU once a second so that this can be looked at. */
 static bool halted_for_good(const struct vm *vm)
 {
     struct kvm_mp_state mp;
@@ -944,50 +1076,215 @@ static bool halted_for_good(const struct vm *vm)
     return mp.mp_state == KVM_MP_STATE_HALTED && !(regs.rflags & (1u << 9));
 }
 
-static int vm_run(struct vm *vm)
+/* One exit, served with the board locked: -1 to go on, else the status the
+   run ends with. */
+static int handle_exit(struct vm *vm)
 {
     struct kvm_run *run = vm->run;
 
-    while (!vm->stopped) {
+    switch (run->exit_reason) {
+    case KVM_EXIT_IO: /* served by a device or the unclaimed path: go on */
+        io_exit(vm);
+        break;
+    case KVM_EXIT_MMIO: /* served by the IOAPIC or the unclaimed path: go on */
+        mmio_exit(vm);
+        break;
+    case KVM_EXIT_IOAPIC_EOI: /* the LAPIC's EOI broadcast reaches our IOAPIC: go on */
+        irq_eoi_broadcast(&vm->lines, run->eoi.vector);
+        break;
+    case KVM_EXIT_IRQ_WINDOW_OPEN: /* the guest can take the PIC's vector: go on */
+    case KVM_EXIT_HLT: /* only without the in-kernel LAPIC: go on */
+    case KVM_EXIT_INTR: /* a signal interrupted the guest: go on */
+        break;
+    case KVM_EXIT_SHUTDOWN: /* failure: a triple fault */
+        return guest_failed(vm, STATUS_TRIPLE, "guest triple fault");
+    case KVM_EXIT_FAIL_ENTRY: /* failure: the CPU refused the guest state */
+        return guest_failed(vm, STATUS_UNEXPECTED, "VM entry failed, hardware reason %#llx",
+                            (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+    case KVM_EXIT_INTERNAL_ERROR: /* failure: KVM could not go on */
+        return internal_error(vm);
+    default: /* failure: an exit we never asked for */
+        return guest_failed(vm, STATUS_UNEXPECTED, "unexpected KVM exit reason %u",
+                            run->exit_reason);
+    }
+    return vm->stopped ? vm->status : -1; /* success: the guest chose its status */
+}
+
+//! [run-loop]
+static int vm_run(struct vm *vm)
+{
+    int status = -1;
+
+    vcpu_signal_mask(vm);
+    while (status < 0) {
+        pthread_mutex_lock(&vm->lock);
         pic_inject(vm);
+        pthread_mutex_unlock(&vm->lock);
         if (ioctl(vm->vcpu_fd, KVM_RUN, NULL) < 0) {
-            if (errno == EINTR && halted_for_good(vm)) /* failure: a dead guest */
+            if (errno != EINTR && errno != EAGAIN)
+                die(STATUS_HOST, "KVM_RUN: %s", strerror(errno));
+            kick_consume();     /* kicked: by the watchdog, or for the PIC */
+            if (halted_for_good(vm)) /* failure: a dead guest */
                 return guest_failed(vm, STATUS_HALTED,
                                     "guest halted with interrupts off: it can never wake");
-            if (errno == EINTR || errno == EAGAIN)
-                continue; /* a signal came in (KVM_EXIT_INTR): re-enter */
-            die(STATUS_HOST, "KVM_RUN: %s", strerror(errno));
+            continue;
         }
-        switch (run->exit_reason) {
-        case KVM_EXIT_IO: /* served by a device or the unclaimed path: go on */
-            io_exit(vm);
-            break;
-        case KVM_EXIT_MMIO: /* served by the IOAPIC or the unclaimed path: go on */
-            mmio_exit(vm);
-            break;
-        case KVM_EXIT_IOAPIC_EOI: /* the LAPIC's EOI broadcast reaches our IOAPIC: go on */
-            irq_eoi_broadcast(&vm->lines, run->eoi.vector);
-            break;
-        case KVM_EXIT_IRQ_WINDOW_OPEN: /* the guest can take the PIC's vector: go on */
-        case KVM_EXIT_HLT: /* only without the in-kernel LAPIC: go on */
-        case KVM_EXIT_INTR: /* a signal interrupted the guest: go on */
-            break;
-        case KVM_EXIT_SHUTDOWN: /* failure: a triple fault */
-            return guest_failed(vm, STATUS_TRIPLE, "guest triple fault");
-        case KVM_EXIT_FAIL_ENTRY: /* failure: the CPU refused the guest state */
-            return guest_failed(vm, STATUS_UNEXPECTED, "VM entry failed, hardware reason %#llx",
-                                (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-        case KVM_EXIT_INTERNAL_ERROR: /* failure: KVM could not go on */
-            return internal_error(vm);
-        default: /* failure: an exit we never asked for */
-            return guest_failed(vm, STATUS_UNEXPECTED, "unexpected KVM exit reason %u",
-                                run->exit_reason);
-        }
-        ioapic_poll(&vm->ioapic, now_ns()); /* releases pins the storm guard held */
+        pthread_mutex_lock(&vm->lock);
+        status = handle_exit(vm);
+        pthread_mutex_unlock(&vm->lock);
     }
-    return vm->status; /* success: the guest chose its status */
+    return status;
 }
 //! [run-loop]
+
+static void *vcpu_main(void *arg)
+{
+    struct vm *vm = arg;
+
+    on_vcpu_thread = true;
+    vm->run_status = vm_run(vm);
+    __atomic_store_n(&vm->finished, true, __ATOMIC_RELEASE);
+    platform_irq_trigger(HOST_IRQ_VCPU);    /* the device loop can stop */
+    return NULL;
+}
+
+/* ---- the device loop ----------------------------------------------------- */
+
+/* The kernels' own event loop (arch/common/kernel.c) on the host port
+   (vm/host/): it sleeps in ppoll() until host input, a trigger from the
+   vCPU thread or the models' next deadline. Everything it does to the
+   models, it does holding the board lock. */
+
+//! [board-timer]
+/* Advance every model to now and sleep until the earliest deadline any of
+   them asks for (the IOAPIC's storm guard, for one). */
+static void board_advance(struct vm *vm)
+{
+    uint64_t next;
+
+    pthread_mutex_lock(&vm->lock);
+    next = chipset_advance(&vm->board, platform_now());
+    pthread_mutex_unlock(&vm->lock);
+    if (next == CHIPSET_NEVER)
+        timer_cancel(&kernel_timers, &vm->board_timer);
+    else
+        timer_start(&kernel_timers, &vm->board_timer, next);
+}
+
+static void on_board_timer(timer *t, void *arg)
+{
+    (void)t;
+    board_advance(arg);
+}
+//! [board-timer]
+
+static void on_watchdog(timer *t, void *arg)
+{
+    vcpu_kick(arg);
+    timer_repeat(&kernel_timers, t, timer_ms(1000));
+}
+
+/* The vCPU thread handed something over: a model's deadline may have
+   moved, or the guest made room for held input. */
+static void on_vcpu_event(void *ctx, unsigned irq)
+{
+    struct vm *vm = ctx;
+    bool resume;
+
+    (void)irq;
+    pthread_mutex_lock(&vm->lock);
+    resume = vm->input_resume;
+    vm->input_resume = false;
+    pthread_mutex_unlock(&vm->lock);
+    if (resume)
+        kernel_irq_on(PLATFORM_CONSOLE_IRQ);
+    board_advance(vm);
+}
+
+//! [input]
+/* Host input into the UART's receiver, never more than it has room for:
+   while the FIFO is full (or the UART is in loopback, its receiver off the
+   wire) the line stays masked and the bytes wait in the host's pipe or
+   terminal. The guest's next read that makes room hands the line back
+   (com1_read). End of input, or an error, detaches it for good. */
+static void on_input(void *ctx, unsigned irq)
+{
+    struct vm *vm = ctx;
+    uint8_t buf[64];
+    unsigned room;
+    ssize_t n = -1;
+
+    pthread_mutex_lock(&vm->lock);
+    room = com1_room(vm);
+    if (room == 0) {
+        vm->input_held = true;
+    } else {
+        n = read(STDIN_FILENO, buf, room < sizeof buf ? room : sizeof buf);
+        for (ssize_t i = 0; i < n; i++)
+            uart16550_model_receive(&vm->com1, buf[i]);
+        if (n > 0)
+            vm->input_bytes += (uint64_t)n;
+    }
+    pthread_mutex_unlock(&vm->lock);
+    if (room == 0) {
+        kernel_irq_off(irq);
+    } else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+        if (n < 0)
+            fprintf(stderr, "bbvm: warning: reading input: %s; no more input\n", strerror(errno));
+        kernel_irq_off(irq);
+        host_irq_attach_fd(irq, -1);
+    }
+}
+//! [input]
+
+/* Standard input feeds the UART unless it is closed, write-only, or a
+   terminal this process does not own (a background job reading it would be
+   stopped by SIGTTIN). */
+static bool input_usable(void)
+{
+    int fl = fcntl(STDIN_FILENO, F_GETFL);
+
+    if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
+        return false;
+    return !isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
+static bool vcpu_finished(void *ctx)
+{
+    return __atomic_load_n(&((struct vm *)ctx)->finished, __ATOMIC_ACQUIRE);
+}
+
+static void devloop_init(struct vm *vm)
+{
+    static const struct boot_info host = { "host", "bbvm", "standard input", 0, "" };
+
+    kernel_init_runtime(&host);
+    if (input_usable())
+        host_irq_attach_fd(PLATFORM_CONSOLE_IRQ, STDIN_FILENO);
+    kernel_irq_register(PLATFORM_CONSOLE_IRQ, on_input, vm);
+    kernel_irq_register(HOST_IRQ_VCPU, on_vcpu_event, vm);
+    timer_init(&vm->board_timer, on_board_timer, vm);
+    timer_init(&vm->watchdog, on_watchdog, vm);
+    timer_start(&kernel_timers, &vm->watchdog, platform_now() + timer_ms(1000));
+}
+
+//! [devloop]
+/* The vCPU runs the guest on its own thread; this one runs the device loop
+   until the vCPU thread is done. */
+static int vm_start(struct vm *vm)
+{
+    int err;
+
+    kick_setup();
+    devloop_init(vm);
+    if ((err = pthread_mutex_init(&vm->lock, NULL)) != 0 ||
+        (err = pthread_create(&vm->vcpu_thread, NULL, vcpu_main, vm)) != 0)
+        die(STATUS_HOST, "vCPU thread: %s", strerror(err));
+    kernel_loop(vcpu_finished, vm);
+    pthread_join(vm->vcpu_thread, NULL);
+    return vm->run_status;
+}
+//! [devloop]
 
 /* Flags, then the kernel file: all checked before /dev/kvm is opened. */
 static void load_kernel(struct vm *vm, const struct options *o)
@@ -1015,23 +1312,35 @@ static void load_kernel(struct vm *vm, const struct options *o)
 int main(int argc, char **argv)
 {
     static struct vm vm;
-    struct options o = { .mem = MEM_DEFAULT, .cmdline = "" };
+    struct options o = { .mem = MEM_DEFAULT, .cmdline = "", .kvm_device = "/dev/kvm" };
     int status;
 
     parse_args(argc, argv, &o);
     signal(SIGPIPE, SIG_IGN); /* a closed stdout must not kill the monitor */
+    if (o.check_kvm) {
+        /* Every step the real run takes before it loads a kernel; each
+           failure is the same one-line error (status 6) a run would give. */
+        kvm_open(&vm, o.kvm_device);
+        vm_create(&vm);
+        vcpu_create(&vm);
+        fprintf(stderr, "bbvm: %s can run this monitor's VMs\n", o.kvm_device);
+        return 0;
+    }
     load_kernel(&vm, &o);
-    kvm_open(&vm);
+    kvm_open(&vm, o.kvm_device);
     vm_create(&vm);
     vm_add_ram(&vm);
     vcpu_create(&vm);
     vcpu_cpuid(&vm);
     vcpu_pvh_state(&vm);
     devices_init(&vm);
-    watchdog_start();
-    status = vm_run(&vm);
-    if (o.stats)
+    status = vm_start(&vm);
+    if (o.stats) {
         chipset_visit_counters(&vm.board, print_counters, NULL);
+        fprintf(stderr, "bbvm: device loop: %llu passes, %llu waits; input %llu bytes\n",
+                (unsigned long long)kernel_stats.iterations,
+                (unsigned long long)kernel_stats.waits, (unsigned long long)vm.input_bytes);
+    }
     fflush(stdout);
     return status;
 }

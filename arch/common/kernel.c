@@ -32,6 +32,11 @@ void kernel_init(const struct boot_info *bi)
     kprintf("console: %s\n", bi->console);
     kprintf("memory: %llu MiB\n", (unsigned long long)(bi->mem_bytes >> 20));
     kprintf("cmdline: \"%s\"\n", bi->cmdline);
+    kernel_init_runtime(bi);
+}
+
+void kernel_init_runtime(const struct boot_info *bi)
+{
     irq_table_init(&kernel_irqs);
     timer_queue_init(&kernel_timers);
     async_init(&kernel_rt, &kernel_irqs);

@@ -26,6 +26,11 @@ extern struct kernel_stats kernel_stats;
    set up the runtime. Call once from kmain. */
 void kernel_init(const struct boot_info *bi);
 
+/* kernel_init() without the boot log: the runtime and the platform only.
+   For a host that runs the loop inside another program (the monitor's
+   device loop, vm/host/). */
+void kernel_init_runtime(const struct boot_info *bi);
+
 /* Register `fn` for device interrupt `irq` and unmask it at the
    controller. `fn` runs from the loop, never in the ISR; afterwards the
    line is unmasked again (the ISR masks level-triggered lines). */
