@@ -1076,6 +1076,7 @@ static bool halted_for_good(const struct vm *vm)
     return mp.mp_state == KVM_MP_STATE_HALTED && !(regs.rflags & (1u << 9));
 }
 
+//! [run-loop]
 /* One exit, served with the board locked: -1 to go on, else the status the
    run ends with. */
 static int handle_exit(struct vm *vm)
@@ -1110,7 +1111,6 @@ static int handle_exit(struct vm *vm)
     return vm->stopped ? vm->status : -1; /* success: the guest chose its status */
 }
 
-//! [run-loop]
 static int vm_run(struct vm *vm)
 {
     int status = -1;
