@@ -2,8 +2,10 @@
 
    Builds the tables into a RAM buffer, then reads them back the way a kernel
    would, with its own parser written from the spec (ACPI 6.5, 5.2.5.3 RSDP,
-   5.2.6 header, 5.2.8 XSDT, 5.2.12 MADT): RSDP -> XSDT -> MADT, every
-   signature, length and checksum, every MADT structure. Bytes outside the
+   5.2.6 header, 5.2.8 XSDT, 5.2.12 MADT, 5.2.9 FADT, 5.2.3.2 generic
+   address, 5.2.11.1 DSDT): RSDP -> XSDT -> MADT and FADT -> DSDT, every
+   signature, length and checksum, every MADT structure, every FADT field
+   the monitor sets (and the ones it must leave 0). Bytes outside the
    tables must be untouched; an area too small, misaligned or outside RAM is
    refused without a write, and a buffer of exactly the tables' size lets
    AddressSanitizer catch a single byte written past it. Last, the loader's
@@ -50,6 +52,16 @@ static uint8_t *new_ram(void)
     return ram;
 }
 
+/* Bytes of p[0..n) that are not `v`. */
+static size_t changed_from(const uint8_t *p, size_t n, uint8_t v)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < n; i++)
+        k += p[i] != v;
+    return k;
+}
+
 /* Bytes of [lo, hi) that are not RAM_FILL. */
 static size_t changed(const uint8_t *ram, size_t lo, size_t hi)
 {
@@ -93,15 +105,24 @@ static uint64_t check_rsdp(const uint8_t *ram, uint64_t pa)
     return rd(p + 24, 8);
 }
 
-/* XSDT: exactly one entry, and it is the MADT. */
-static uint64_t check_xsdt(const uint8_t *ram, uint64_t pa)
+/* XSDT: exactly two entries; the table with signature `sig` among them. */
+static uint64_t check_xsdt(const uint8_t *ram, uint64_t pa, const char *sig)
 {
     uint32_t len = table_ok(ram, pa, "XSDT");
+    uint64_t found = 0;
 
     if (!len)
         return 0;
-    CHECK_EQ(len, 36 + 8);
-    return rd(ram + pa + 36, 8);
+    CHECK_EQ(len, 36 + 2 * 8);
+    for (uint32_t off = 36; off + 8 <= len; off += 8) {
+        uint64_t t = rd(ram + pa + off, 8);
+
+        if (CHECK(t <= RAM_SIZE - 4) && memcmp(ram + t, sig, 4) == 0) {
+            CHECK_EQ(found, 0);                  /* listed once */
+            found = t;
+        }
+    }
+    return found;
 }
 
 /* What the walk of the MADT's structures found. */
@@ -183,11 +204,78 @@ static void check_madt(const uint8_t *ram, uint64_t pa)
     CHECK_EQ(len, 44 + 8 + 12 + 2 * 10);
 }
 
-/* Build at the monitor's area and walk RSDP -> XSDT -> MADT. */
+/* A Generic Address Structure (5.2.3.2): system I/O, `bits` wide at bit
+   offset 0, accessed `access` (2: word, 3: dword), at `port`. */
+static void check_gas(const uint8_t *g, unsigned bits, unsigned access, uint64_t port)
+{
+    CHECK_EQ(g[0], 1);                       /* system I/O space */
+    CHECK_EQ(g[1], bits);
+    CHECK_EQ(g[2], 0);
+    CHECK_EQ(g[3], access);
+    CHECK_EQ(rd(g + 4, 8), port);
+}
+
+/* The DSDT: a valid table, header only (no AML), revision 2. */
+static void check_dsdt(const uint8_t *ram, uint64_t pa)
+{
+    uint32_t len = table_ok(ram, pa, "DSDT");
+
+    CHECK_EQ(len, 36);
+    CHECK_EQ(ram[pa + 8], 2);
+}
+
+/* The FADT, field by field (offsets from ACPI 6.5 table 5.9): revision 6.5,
+   276 bytes; the DSDT twice; SCI on IRQ 9; the PM1a event block at 0x600
+   (4 bytes), PM1a control at 0x604 (2), the PM timer at 0x608 (4), as
+   32-bit ports and again as X_ generic addresses; a 24-bit timer like
+   QEMU's; no SMI_CMD, no FACS, no PM1b, PM2 or GPE blocks, no reset
+   register. Returns the DSDT's address. */
+static uint64_t check_fadt(const uint8_t *ram, uint64_t pa)
+{
+    uint32_t len = table_ok(ram, pa, "FACP");
+    const uint8_t *f = ram + pa;
+    /* FIRMWARE_CTRL (no FACS), SMI_CMD, PM1b event and control, PM2, GPE0, GPE1 */
+    static const unsigned zero4[] = { 36, 48, 60, 68, 72, 80, 84 };
+
+    if (!CHECK_EQ(len, 276))
+        return 0;
+    CHECK_EQ(f[8], 6);                       /* revision */
+    CHECK_EQ(f[131], 5);                     /* minor version */
+    CHECK_EQ(rd(f + 40, 4), rd(f + 140, 8)); /* DSDT == X_DSDT */
+    CHECK_EQ(rd(f + 46, 2), 9);              /* SCI_INT */
+    CHECK_EQ(rd(f + 56, 4), 0x600);          /* PM1a_EVT_BLK */
+    CHECK_EQ(rd(f + 64, 4), 0x604);          /* PM1a_CNT_BLK */
+    CHECK_EQ(rd(f + 76, 4), 0x608);          /* PM_TMR_BLK */
+    CHECK_EQ(f[88], 4);                      /* PM1_EVT_LEN */
+    CHECK_EQ(f[89], 2);                      /* PM1_CNT_LEN */
+    CHECK_EQ(f[90], 0);                      /* PM2_CNT_LEN */
+    CHECK_EQ(f[91], 4);                      /* PM_TMR_LEN */
+    CHECK_EQ(f[92], 0);                      /* GPE0_BLK_LEN */
+    CHECK_EQ(f[93], 0);                      /* GPE1_BLK_LEN */
+    CHECK_EQ(rd(f + 96, 2), 101);            /* P_LVL2_LAT: no C2 */
+    CHECK_EQ(rd(f + 98, 2), 1001);           /* P_LVL3_LAT: no C3 */
+    CHECK_EQ(rd(f + 109, 2), 0x5);           /* legacy devices, no VGA, no 8042 */
+    CHECK_EQ(rd(f + 112, 4), 0x75);          /* WBINVD, C1, no buttons, FIX_RTC */
+    CHECK_EQ(rd(f + 112, 4) & (1u << 8), 0); /* TMR_VAL_EXT clear: 24 bits */
+    CHECK_EQ(rd(f + 112, 4) & (1u << 20), 0);/* not hardware-reduced */
+    for (size_t i = 0; i < sizeof zero4 / sizeof zero4[0]; i++)
+        CHECK_EQ(rd(f + zero4[i], 4), 0);
+    CHECK_EQ(changed_from(f + 116, 15, 0), 0);   /* reset register, value, ARM flags */
+    CHECK_EQ(rd(f + 132, 8), 0);             /* X_FIRMWARE_CTRL */
+    check_gas(f + 148, 32, 2, 0x600);        /* X_PM1a_EVT_BLK */
+    CHECK_EQ(changed_from(f + 160, 12, 0), 0);   /* X_PM1b_EVT_BLK */
+    check_gas(f + 172, 16, 2, 0x604);        /* X_PM1a_CNT_BLK */
+    CHECK_EQ(changed_from(f + 184, 24, 0), 0);   /* X_PM1b_CNT_BLK, X_PM2_CNT_BLK */
+    check_gas(f + 208, 32, 3, 0x608);        /* X_PM_TMR_BLK */
+    CHECK_EQ(changed_from(f + 220, 56, 0), 0);   /* GPEs, sleep regs, hypervisor ID */
+    return rd(f + 140, 8);
+}
+
+/* Build at the monitor's area and walk RSDP -> XSDT -> MADT, FADT -> DSDT. */
 TEST(tables)
 {
     uint8_t *ram = new_ram();
-    uint64_t rsdp = 0, xsdt, madt;
+    uint64_t rsdp = 0, xsdt, madt, fadt, dsdt;
     size_t n = acpi_tables_size();
 
     if (!CHECK(ram))
@@ -196,9 +284,19 @@ TEST(tables)
     CHECK_EQ(rsdp, ACPI_AREA_PADDR);
     xsdt = check_rsdp(ram, rsdp);
     CHECK(xsdt >= ACPI_AREA_PADDR && xsdt < ACPI_AREA_PADDR + n);
-    madt = check_xsdt(ram, xsdt);
+    madt = check_xsdt(ram, xsdt, "APIC");
     CHECK(madt >= ACPI_AREA_PADDR && madt < ACPI_AREA_PADDR + n);
     check_madt(ram, madt);
+    fadt = check_xsdt(ram, xsdt, "FACP");
+    CHECK(fadt >= ACPI_AREA_PADDR && fadt + 276 <= ACPI_AREA_PADDR + n);
+    CHECK(fadt % 16 == 0 && madt % 16 == 0 && xsdt % 16 == 0);
+    dsdt = check_fadt(ram, fadt);
+    CHECK(dsdt >= ACPI_AREA_PADDR && dsdt + 36 <= ACPI_AREA_PADDR + n && dsdt % 16 == 0);
+    check_dsdt(ram, dsdt);
+    /* No two tables overlap: they are in address order, each ends before
+       the next begins. */
+    CHECK(rsdp + 36 <= xsdt && xsdt + 52 <= madt && madt + 84 <= fadt && fadt + 276 <= dsdt);
+    CHECK_EQ(dsdt + 36, ACPI_AREA_PADDR + n);
     CHECK_EQ(changed(ram, 0, ACPI_AREA_PADDR), 0);
     CHECK_EQ(changed(ram, ACPI_AREA_PADDR + n, RAM_SIZE), 0);
     free(ram);
@@ -233,6 +331,29 @@ TEST(exact_fit)
     CHECK_EQ(acpi_build(ram, n, 0, n, &rsdp), 0);
     CHECK_EQ(rsdp, 0);
     CHECK(memcmp(ram, "RSD PTR ", 8) == 0);
+    free(ram);
+}
+
+/* Rooms that cut the tables anywhere, in the last table (the DSDT), the
+   FADT or the MADT: refused, nothing written, *rsdp_out untouched. */
+TEST(short_rooms)
+{
+    uint8_t *ram = new_ram();
+    size_t n = acpi_tables_size();
+    static const size_t cut[] = { 1, 2, 36, 37, 200, 300, 400 };
+    uint64_t rsdp = 1;
+
+    if (!CHECK(ram))
+        return;
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+        if (!CHECK(cut[i] < n))
+            continue;
+        CHECK_EQ(acpi_build(ram, RAM_SIZE, ACPI_AREA_PADDR, n - cut[i], &rsdp), ACPI_E_ROOM);
+        CHECK_EQ(acpi_build(ram, ACPI_AREA_PADDR + n - cut[i], ACPI_AREA_PADDR, ACPI_AREA_SIZE,
+                            &rsdp), ACPI_E_RANGE);
+    }
+    CHECK_EQ(rsdp, 1);
+    CHECK_EQ(changed(ram, 0, RAM_SIZE), 0);
     free(ram);
 }
 
@@ -281,5 +402,6 @@ TEST(start_info_rsdp)
     free(ram);
 }
 
-CHECK_MAIN(TEST_ENTRY(tables), TEST_ENTRY(area), TEST_ENTRY(exact_fit), TEST_ENTRY(refused),
+CHECK_MAIN(TEST_ENTRY(tables), TEST_ENTRY(area), TEST_ENTRY(exact_fit), TEST_ENTRY(short_rooms),
+           TEST_ENTRY(refused),
            TEST_ENTRY(start_info_rsdp))

@@ -1,4 +1,5 @@
-/* x64_acpi_test.c - the x64 kernel's MADT reader (arch/x64/acpi.c) on the host.
+/* x64_acpi_test.c - the x64 kernel's MADT and FADT reader (arch/x64/acpi.c)
+   on the host.
 
    The kernel reads tables at physical addresses through its identity map of
    the low 4 GiB. Here the "physical" memory is a host mapping below 2 GiB
@@ -7,8 +8,11 @@
    must read back exactly what the monitor wrote. Then hand-made firmware
    that lies: bad checksums, a zero or overlong structure length, a table
    length past its end, entries pointing nowhere, too many overrides, ACPI
-   1.0 with an RSDT only. Last, random damage to the MADT (checksum fixed
-   up so the walk runs): no crash, no hang, under ASan and UBSan.
+   1.0 with an RSDT only. The FADT the same way: the monitor's, read back
+   field by field; QEMU's ACPI 1.0 shape; X_ addresses that supersede the
+   32-bit ports, or point outside I/O space; bad lengths and checksums.
+   Last, random damage to the MADT and the FADT (checksums fixed up so the
+   parsers run): no crash, no hang, under ASan and UBSan.
 
    Build: gcc -std=c11 -fsanitize=address,undefined x64_acpi_test.c
           ../arch/x64/acpi.c ../vm/acpi.c */
@@ -84,6 +88,15 @@ static void fix_rsdp(uint8_t *p)
 
 static void fix_table(uint8_t *p) { fix(p, rd(p + 4, 4), 9); }
 
+static bool table_sums_to_0(const uint8_t *p)
+{
+    uint8_t s = 0;
+
+    for (size_t i = 0; i < rd(p + 4, 4); i++)
+        s = (uint8_t)(s + p[i]);
+    return s == 0;
+}
+
 /* The fake physical memory, mapped on first use, cleared every time. */
 static bool setup(void)
 {
@@ -108,17 +121,38 @@ static bool setup(void)
    address in them becomes mem + address. Returns the RSDP's address. */
 static uint64_t monitor_tables(void)
 {
-    uint64_t rsdp, xsdt, madt;
+    uint64_t rsdp, xsdt, t;
+    uint8_t *f;
 
     if (!setup() || acpi_build(mem, MEM_SIZE, 0, MEM_SIZE, &rsdp))
         return 0;
     xsdt = rd(mem + rsdp + 24, 8);
-    madt = rd(mem + xsdt + 36, 8);
+    if (!CHECK(table_sums_to_0(mem + xsdt)))     /* as built, before any fix-up */
+        return 0;
     wr(mem + rsdp + 24, pa(xsdt), 8);
     fix_rsdp(mem + rsdp);
-    wr(mem + xsdt + 36, pa(madt), 8);
+    for (uint32_t off = 36; off < rd(mem + xsdt + 4, 4); off += 8) {
+        t = rd(mem + xsdt + off, 8);
+        CHECK(table_sums_to_0(mem + t));
+        wr(mem + xsdt + off, pa(t), 8);
+        if (memcmp(mem + t, "FACP", 4) == 0) {       /* its DSDT pointers too */
+            f = mem + t;
+            wr(f + 40, pa(rd(f + 40, 4)), 4);
+            wr(f + 140, pa(rd(f + 140, 8)), 8);
+            fix_table(f);
+        }
+    }
     fix_table(mem + xsdt);
     return pa(rsdp);
+}
+
+/* The XSDT's second entry: the FADT. */
+static uint8_t *fadt_of(uint64_t rsdp)
+{
+    const uint8_t *r = (const uint8_t *)(uintptr_t)rsdp;
+    const uint8_t *x = (const uint8_t *)(uintptr_t)rd(r + 24, 8);
+
+    return (uint8_t *)(uintptr_t)rd(x + 36 + 8, 8);
 }
 
 static uint8_t *madt_of(uint64_t rsdp)
@@ -312,6 +346,186 @@ TEST(random_damage)
     printf("  %u of 5000 damaged MADTs still had an I/O APIC\n", ok);
 }
 
+/* --- FADT --- */
+
+static bool find_fadt(uint64_t rsdp, struct fadt_info *f)
+{
+    printed[0] = 0;
+    return acpi_find_fadt(rsdp, f);
+}
+
+/* The kernel reads the monitor's FADT: the PM blocks, the timer's width,
+   the SCI; and prints the promised line. The DSDT it points to is valid. */
+TEST(monitor_fadt)
+{
+    struct fadt_info f;
+    uint64_t rsdp = monitor_tables();
+    const uint8_t *t, *dsdt;
+
+    if (!CHECK(rsdp) || !CHECK(find_fadt(rsdp, &f)))
+        return;
+    CHECK_EQ(f.revision, 6);
+    CHECK_EQ(f.sci_irq, 9);
+    CHECK_EQ(f.pm_tmr, 0x608);
+    CHECK(!f.tmr_32bit);
+    CHECK_EQ(f.pm1a_evt, 0x600);
+    CHECK_EQ(f.pm1_evt_len, 4);
+    CHECK_EQ(f.pm1a_cnt, 0x604);
+    CHECK_EQ(f.pm1_cnt_len, 2);
+    CHECK(strcmp(printed, "acpi: FADT: PM timer at port 0x608, 24-bit, SCI on IRQ 9\n") == 0);
+    t = fadt_of(rsdp);
+    dsdt = (const uint8_t *)(uintptr_t)rd(t + 140, 8);
+    CHECK_EQ(rd(t + 40, 4), rd(t + 140, 8));
+    CHECK(memcmp(dsdt, "DSDT", 4) == 0);
+    CHECK_EQ(rd(dsdt + 4, 4), 36);
+}
+
+static void fadt_refused(uint64_t rsdp, const char *why)
+{
+    struct fadt_info f;
+
+    memset(&f, 0x5a, sizeof f);
+    CHECK(!find_fadt(rsdp, &f));
+    CHECK_EQ(f.pm_tmr, 0);
+    CHECK_EQ(f.sci_irq, 0);
+    if (!CHECK(strstr(printed, "acpi: no FADT (") == printed && strstr(printed, why)))
+        printf("  printed: %s", printed);
+}
+
+/* A damaged FADT, or none: refused with a reason, *out zeroed. */
+TEST(bad_fadt)
+{
+    static const uint32_t lens[] = { 0, 35, 2u << 20, 0xffffffffu };
+    uint64_t rsdp = monitor_tables();
+    uint8_t *x;
+
+    fadt_of(rsdp)[9]++;                              /* checksum */
+    fadt_refused(rsdp, "bad FADT checksum");
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        rsdp = monitor_tables();
+        wr(fadt_of(rsdp) + 4, lens[i], 4);
+        fadt_refused(rsdp, "bad FADT");
+    }
+    rsdp = monitor_tables();                         /* too short for the flags */
+    wr(fadt_of(rsdp) + 4, 100, 4);
+    fix_table(fadt_of(rsdp));
+    fadt_refused(rsdp, "FADT too short");
+    rsdp = monitor_tables();                         /* not listed */
+    x = mem + (rd(mem + (rsdp - pa(0)) + 24, 8) - pa(0));
+    wr(x + 44, 0, 8);
+    fix_table(x);
+    fadt_refused(rsdp, "no FACP table listed");
+    rsdp = monitor_tables();
+    memcpy(fadt_of(rsdp), "FACX", 4);                /* wrong signature */
+    fix_table(fadt_of(rsdp));
+    fadt_refused(rsdp, "no FACP table listed");
+    fadt_refused(pa(8), "bad RSDP");
+}
+
+/* QEMU's pc machine: ACPI 1.0, an RSDT, a 116-byte FADT with no X_
+   fields. Here with TMR_VAL_EXT set, so the 32-bit width shows. */
+TEST(acpi1_fadt)
+{
+    uint8_t *r, *rsdt, *t;
+    struct fadt_info f;
+
+    if (!CHECK(setup()))
+        return;
+    r = mem, rsdt = mem + 0x40, t = mem + 0x100;
+    memcpy(r, "RSD PTR ", 8);
+    wr(r + 16, pa(0x40), 4);
+    fix_rsdp(r);
+    memcpy(rsdt, "RSDT", 4);
+    wr(rsdt + 4, 36 + 4, 4);
+    wr(rsdt + 36, pa(0x100), 4);
+    fix_table(rsdt);
+    memcpy(t, "FACP", 4);
+    wr(t + 4, 116, 4);
+    t[8] = 1;
+    wr(t + 46, 9, 2);
+    wr(t + 56, 0xb000, 4), wr(t + 64, 0xb004, 4), wr(t + 76, 0xb008, 4);
+    t[88] = 4, t[89] = 2, t[91] = 4;
+    wr(t + 112, 1u << 8, 4);
+    fix_table(t);
+    if (!CHECK(find_fadt(pa(0), &f)))
+        return;
+    CHECK_EQ(f.revision, 1);
+    CHECK_EQ(f.pm_tmr, 0xb008);
+    CHECK(f.tmr_32bit);
+    CHECK_EQ(f.pm1a_evt, 0xb000);
+    CHECK_EQ(f.pm1a_cnt, 0xb004);
+    CHECK(strcmp(printed, "acpi: FADT: PM timer at port 0xb008, 32-bit, SCI on IRQ 9\n") == 0);
+}
+
+/* X_ addresses supersede the 32-bit fields; one outside I/O space, a
+   wrong length or a block past port 0xffff leaves that block unusable
+   (port 0) without refusing the FADT. */
+TEST(fadt_blocks)
+{
+    struct fadt_info f;
+    uint64_t rsdp;
+    uint8_t *t;
+
+    rsdp = monitor_tables(), t = fadt_of(rsdp);
+    wr(t + 208 + 4, 0x1008, 8);                      /* X_PM_TMR_BLK moved */
+    fix_table(t);
+    CHECK(find_fadt(rsdp, &f));
+    CHECK_EQ(f.pm_tmr, 0x1008);
+    rsdp = monitor_tables(), t = fadt_of(rsdp);
+    t[208] = 0;                                      /* X_PM_TMR_BLK in memory */
+    fix_table(t);
+    CHECK(find_fadt(rsdp, &f));
+    CHECK_EQ(f.pm_tmr, 0);
+    CHECK(strcmp(printed, "acpi: FADT: no PM timer, SCI on IRQ 9\n") == 0);
+    rsdp = monitor_tables(), t = fadt_of(rsdp);
+    memset(t + 208, 0, 12);                          /* no X_: the 32-bit field */
+    wr(t + 76, 0x708, 4);
+    fix_table(t);
+    CHECK(find_fadt(rsdp, &f));
+    CHECK_EQ(f.pm_tmr, 0x708);
+    rsdp = monitor_tables(), t = fadt_of(rsdp);
+    t[91] = 3;                                       /* PM_TMR_LEN must be 4 */
+    fix_table(t);
+    CHECK(find_fadt(rsdp, &f));
+    CHECK_EQ(f.pm_tmr, 0);
+    rsdp = monitor_tables(), t = fadt_of(rsdp);
+    wr(t + 208 + 4, 0xfffe, 8);                      /* runs past port 0xffff */
+    wr(t + 148 + 4, 0x10000, 8);
+    t[89] = 0;                                       /* PM1_CNT_LEN 0 */
+    fix_table(t);
+    CHECK(find_fadt(rsdp, &f));
+    CHECK_EQ(f.pm_tmr, 0);
+    CHECK_EQ(f.pm1a_evt, 0);
+    CHECK_EQ(f.pm1a_cnt, 0);
+    CHECK_EQ(f.sci_irq, 9);
+}
+
+/* Random bytes of the FADT changed, its checksum made right: the parse
+   ends, and every port it reports fits below 0x10000. */
+TEST(fadt_random_damage)
+{
+    struct fadt_info f;
+    unsigned seed = 3, ok = 0;
+
+    for (int n = 0; n < 5000; n++) {
+        uint64_t rsdp = monitor_tables();
+        uint8_t *t = fadt_of(rsdp);
+
+        for (int k = 0; k < 1 + n % 8; k++) {
+            seed = seed * 1103515245u + 12345u;
+            t[36 + (seed >> 8) % (276 - 36)] = (uint8_t)(seed >> 20);
+        }
+        fix_table(t);
+        ok += find_fadt(rsdp, &f);
+        CHECK(!f.pm_tmr || f.pm_tmr <= 0x10000 - 4);
+        CHECK(!f.pm1a_evt || f.pm1a_evt + f.pm1_evt_len <= 0x10000);
+        CHECK(!f.pm1a_cnt || f.pm1a_cnt + f.pm1_cnt_len <= 0x10000);
+    }
+    CHECK_EQ(ok, 5000);                              /* the header was never hit */
+}
+
 CHECK_MAIN(TEST_ENTRY(monitor_tables), TEST_ENTRY(bad_checksums),
            TEST_ENTRY(bad_lengths), TEST_ENTRY(bad_table_lengths), TEST_ENTRY(bad_pointers),
-           TEST_ENTRY(no_ioapic), TEST_ENTRY(rsdt_and_many_overrides), TEST_ENTRY(random_damage))
+           TEST_ENTRY(no_ioapic), TEST_ENTRY(rsdt_and_many_overrides), TEST_ENTRY(random_damage),
+           TEST_ENTRY(monitor_fadt), TEST_ENTRY(bad_fadt), TEST_ENTRY(acpi1_fadt),
+           TEST_ENTRY(fadt_blocks), TEST_ENTRY(fadt_random_damage))

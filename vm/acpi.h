@@ -1,18 +1,22 @@
 /* acpi.h - the minimal ACPI tables the monitor gives its guest.
 
    Pure host code: no KVM, no files, no allocation. acpi_build() writes an
-   RSDP, an XSDT and a MADT into guest RAM (guest physical 0 is ram[0]) and
-   returns the RSDP's address for hvm_start_info.rsdp_paddr. These are the
+   RSDP, an XSDT, a MADT, a FADT and an empty DSDT into guest RAM (guest
+   physical 0 is ram[0]) and returns the RSDP's address for
+   hvm_start_info.rsdp_paddr. These are the
    facts PC firmware (and QEMU) report, so one kernel reads the same machine
    on both: one CPU with its local APIC at 0xFEE00000, the 8259 pair
    (PCAT_COMPAT), one I/O APIC with 24 pins at 0xFEC00000 from GSI 0, and
    the PC's ISA overrides: IRQ0 (the PIT) on GSI 2, IRQ9 (the SCI) level,
-   active high.
+   active high. The FADT gives the ACPI PM registers of vm/pm.h at QEMU's
+   `-M pc` ports (PM1a event 0x600, PM1a control 0x604, PM timer 0x608)
+   and the SCI on IRQ 9.
 
    Layouts and checksums: ACPI 6.5 section 5.2.5.3 (RSDP), 5.2.6 (the
    common header), 5.2.8 (XSDT), 5.2.12 (MADT) and its subsections 5.2.12.2
    (Processor Local APIC), 5.2.12.3 (I/O APIC), 5.2.12.5 (Interrupt Source
-   Override). Later: a FADT for the PM registers (issue 4, item 6). */
+   Override), 5.2.9 (FADT), 5.2.3.2 (Generic Address Structure), 5.2.11.1
+   (DSDT). */
 #ifndef BBVM_ACPI_H
 #define BBVM_ACPI_H
 
@@ -31,6 +35,12 @@
 #define ACPI_IOAPIC_PADDR 0xfec00000u
 #define ACPI_IOAPIC_ID    0
 #define ACPI_IOAPIC_GSI   0
+
+/* What the FADT says: the SCI's ISA IRQ, and whether the PM timer counts
+   32 bits (TMR_VAL_EXT) or 24, as QEMU's PIIX4 does. The PM model must be
+   set up the same way: pm_init(..., ACPI_PM_TMR_32BIT, ...). */
+#define ACPI_SCI_IRQ      9
+#define ACPI_PM_TMR_32BIT 0
 
 /* acpi_build()'s errors (negative; 0 is success). */
 #define ACPI_E_ARGS  (-1)   /* no RAM, or base not 16-byte aligned */

@@ -47,6 +47,7 @@
 
 #include "acpi.h"
 #include "loader.h"
+#include "pm.h"
 
 #define UART16550_IMPLEMENTATION
 #define UART16550_STATIC
@@ -132,9 +133,10 @@ struct options {
 static const char help_text[] =
     "Usage: bbvm [options] KERNEL\n"
     "Run KERNEL, an x86 PVH ELF image (32- or 64-bit), in a KVM virtual machine\n"
-    "with one vCPU (its LAPIC in KVM), an 8259 pair, an IOAPIC at 0xfec00000, ACPI\n"
-    "tables describing them, a 16550 UART at port 0x3f8 whose output goes to\n"
-    "stdout, and an isa-debug-exit device at port 0xf4 (as in QEMU) that ends the run.\n"
+    "with one vCPU (its LAPIC in KVM), an 8259 pair, an IOAPIC at 0xfec00000, the\n"
+    "ACPI PM registers and PM timer at port 0x600, ACPI tables describing them, a\n"
+    "16550 UART at port 0x3f8 fed by standard input and writing to standard output,\n"
+    "and an isa-debug-exit device at port 0xf4 (as in QEMU) that ends the run.\n"
     "\n"
     "Options:\n"
     "  -m, --mem SIZE      guest RAM in bytes; a K, M or G suffix multiplies by\n"
@@ -357,6 +359,7 @@ struct vm {
     uart16550_model com1;
     ioapic_model ioapic;
     pic8259_pair pic;
+    pm_model pm;                        /* ACPI PM1 registers and PM timer */
     irq_lineset lines;                  /* device lines to PIC and IOAPIC inputs */
     bool pic_int;                       /* the 8259 pair's INT output */
     uint64_t routed[IOAPIC_PINS];       /* the entries KVM's routes were built from */
@@ -667,6 +670,29 @@ static void add(struct vm *vm, const char *name, const chipset_ops *ops, void *c
         chipset_add_range(&vm->board, dev, kind, base, len, NULL);
 }
 
+/* The ACPI PM block's clock (the device loop's, host monotonic time) and
+   its SCI, ISA line 9 as the FADT and the MADT's override say. */
+static uint64_t pm_clock(void *ctx)
+{
+    (void)ctx;
+    return platform_now();
+}
+
+static void pm_sci(void *ctx, bool level)
+{
+    struct vm *vm = ctx;
+
+    irq_line_set(&vm->lines, ACPI_SCI_IRQ, level);
+}
+
+/* PM1 writes may arm or disarm the timer's TMR_STS deadline: the device
+   loop polls the board again. */
+static void pm_board_write(void *ctx, uint64_t offset, unsigned width, uint64_t v)
+{
+    pm_write(ctx, offset, width, v);
+    platform_irq_trigger(HOST_IRQ_VCPU);
+}
+
 static void devices_init(struct vm *vm)
 {
     static const chipset_ops com1_ops = { .pio_read = com1_read, .pio_write = com1_write };
@@ -679,11 +705,14 @@ static void devices_init(struct vm *vm)
     static const chipset_ops slave_ops = { .pio_read = pic_slave_read,
                                            .pio_write = pic_slave_write };
     static const chipset_ops elcr_ops = { .pio_read = elcr_read, .pio_write = elcr_write };
+    static const chipset_ops pm_ops = { .pio_read = pm_read, .pio_write = pm_board_write,
+                                        .poll = pm_poll };
     chipset_config cfg = { .devices = vm->devices, .device_cap = 8, .ranges = vm->ranges,
                            .range_cap = 16, .on_error = build_error,
                            .on_unclaimed = warn_unclaimed, .hook_ctx = vm };
     uart16550_model_hooks uart_hooks = { com1_tx, com1_irq, vm };
     ioapic_hooks ioapic_hooks = { ioapic_deliver, ioapic_throttled, vm };
+    pm_hooks pm_hooks = { pm_clock, pm_sci, vm };
 
     ioapic_model_init(&vm->ioapic, IOAPIC_VERSION_20, &ioapic_hooks);
     pic8259_init(&vm->pic, pic_output, vm);
@@ -691,6 +720,7 @@ static void devices_init(struct vm *vm)
     irq_lines_wire_pc(&vm->lines, pic_input, &vm->pic, ioapic_input, &vm->ioapic);
     irq_eoi_listen(&vm->lines, ioapic_eoi_listener, &vm->ioapic);
     uart16550_model_init(&vm->com1, &uart_hooks);
+    pm_init(&vm->pm, ACPI_PM_TMR_32BIT, &pm_hooks, 0); /* counts from platform_now()'s 0 */
     chipset_init(&vm->board, &cfg);
     add(vm, "com1", &com1_ops, vm, CHIPSET_PIO, COM1_BASE, 8);
     add(vm, "debug-exit", &exit_ops, vm, CHIPSET_PIO, DEBUG_EXIT_PORT, 1);
@@ -698,6 +728,7 @@ static void devices_init(struct vm *vm)
     add(vm, "pic-slave", &slave_ops, &vm->pic, CHIPSET_PIO, 0xa0, 2);
     add(vm, "elcr", &elcr_ops, &vm->pic, CHIPSET_PIO, 0x4d0, 2);
     add(vm, "ioapic", &ioapic_ops, &vm->ioapic, CHIPSET_MMIO, IOAPIC_BASE, IOAPIC_WINDOW);
+    add(vm, "acpi-pm", &pm_ops, &vm->pm, CHIPSET_PIO, PM_BASE, PM_LEN);
     if (chipset_build(&vm->board, NULL, 0))
         die(STATUS_HOST, "internal error: the chipset does not build (see above)");
 }

@@ -96,7 +96,9 @@ bool platform_irq_trigger(unsigned irq);
    Every board we run on has a console UART with an interrupt line, so the
    console is the device the tests use to exercise the whole device path
    (the line, IOAPIC / GIC SPI / PLIC routing, the ISR, the deferred
-   handler). Each arch's arch.h defines PLATFORM_CONSOLE_IRQ, its number.
+   handler). Each arch's arch.h defines PLATFORM_CONSOLE_IRQ, its number: a
+   constant, or an expression valid after platform_init() where firmware
+   decides (x64: the GSI the MADT routes ISA IRQ4 to).
 
    Turn the console's "transmitter empty" interrupt on or off in the UART
    itself (not at the interrupt controller). Turned on while the

@@ -1,8 +1,9 @@
-/* acpi.c - x64: RSDP -> XSDT/RSDT -> MADT (see acpi.h).
+/* acpi.c - x64: RSDP -> XSDT/RSDT -> MADT and FADT (see acpi.h).
 
    Layouts: ACPI 6.5 section 5.2.5.3 (RSDP), 5.2.6 (the common header),
-   5.2.7 (RSDT), 5.2.8 (XSDT), 5.2.12 (MADT). Fields are read byte by byte,
-   little-endian, since firmware need not align them. */
+   5.2.7 (RSDT), 5.2.8 (XSDT), 5.2.12 (MADT), 5.2.9 (FADT), 5.2.3.2
+   (Generic Address Structure). Fields are read byte by byte, little-endian,
+   since firmware need not align them. */
 #include "acpi.h"
 
 #include "../common/kernel.h"
@@ -137,23 +138,41 @@ static uint64_t sdt_find(uint64_t pa, bool xsdt, const char *sig, const char **w
         if (reachable(t, SDT_HDR) && same(phys(t), sig, 4))
             return t;
     }
-    *why = "no APIC table listed";
+    *why = same((const uint8_t *)sig, "APIC", 4) ? "no APIC table listed" : "no FACP table listed";
     return 0;
 }
 
-/* The root table the RSDP names: the XSDT from revision 2, if it has one. */
-static uint64_t madt_find(uint64_t rsdp, const char **why)
+/* The table `sig` in the root table the RSDP names: the XSDT from
+   revision 2, if it has one, else the RSDT. */
+static uint64_t root_find(uint64_t rsdp, const char *sig, const char **why)
 {
     const uint8_t *p = phys(rsdp);
     uint64_t xsdt = p[15] >= 2 ? le(p + 24, 8) : 0;
     uint64_t rsdt = le(p + 16, 4);
 
     if (xsdt)
-        return sdt_find(xsdt, true, "APIC", why);
+        return sdt_find(xsdt, true, sig, why);
     if (rsdt)
-        return sdt_find(rsdt, false, "APIC", why);
+        return sdt_find(rsdt, false, sig, why);
     *why = "RSDP names no XSDT or RSDT";
     return 0;
+}
+
+/* The RSDP: the one the start info gave, else the legacy scan's. 0 and a
+   reason if neither is valid. */
+static uint64_t rsdp_locate(uint64_t rsdp_paddr, const char **why)
+{
+    uint64_t rsdp = rsdp_paddr ? rsdp_paddr : rsdp_find();
+
+    if (!rsdp) {
+        *why = "start info has no RSDP, none in the EBDA or 0xe0000-0xfffff";
+        return 0;
+    }
+    if (!rsdp_valid(rsdp)) {
+        *why = "bad RSDP from start info";
+        return 0;
+    }
+    return rsdp;
 }
 
 /* --- MADT ------------------------------------------------------------------ */
@@ -239,15 +258,13 @@ static bool no_madt(struct madt_info *out, const char *why)
 bool acpi_find_madt(uint64_t rsdp_paddr, struct madt_info *out)
 {
     const char *why = 0;
-    uint64_t rsdp = rsdp_paddr ? rsdp_paddr : rsdp_find(), madt;
+    uint64_t rsdp, madt;
     uint32_t len;
 
     *out = (struct madt_info){ 0 };
-    if (!rsdp)
-        return no_madt(out, "start info has no RSDP, none in the EBDA or 0xe0000-0xfffff");
-    if (!rsdp_valid(rsdp))
-        return no_madt(out, "bad RSDP from start info");
-    if (!(madt = madt_find(rsdp, &why)))
+    if (!(rsdp = rsdp_locate(rsdp_paddr, &why)))
+        return no_madt(out, why);
+    if (!(madt = root_find(rsdp, "APIC", &why)))
         return no_madt(out, why);
     if (!(len = table_len(madt, "APIC")))
         return no_madt(out, "bad MADT checksum or length");
@@ -267,4 +284,100 @@ uint32_t madt_isa_gsi(const struct madt_info *m, unsigned irq, bool *active_low,
         }
     *active_low = *level = false;
     return irq; /* no override: ISA IRQ n is GSI n */
+}
+
+/* --- FADT ------------------------------------------------------------------ */
+
+/* Offsets in the FADT (ACPI 6.5, table 5.9). An ACPI 1.0 FADT ends after
+   the flags (116 bytes, QEMU's pc machine); the X_ generic addresses
+   follow from ACPI 2.0 on, and are used when the table reaches them. */
+#define FADT_SCI_INT      46
+#define FADT_PM1A_EVT_BLK 56
+#define FADT_PM1A_CNT_BLK 64
+#define FADT_PM_TMR_BLK   76
+#define FADT_PM1_EVT_LEN  88
+#define FADT_PM1_CNT_LEN  89
+#define FADT_PM_TMR_LEN   91
+#define FADT_FLAGS        112
+#define FADT_V1_LEN       116
+#define FADT_X_PM1A_EVT_BLK 148
+#define FADT_X_PM1A_CNT_BLK 172
+#define FADT_X_PM_TMR_BLK 208
+#define FADT_TMR_VAL_EXT  (1u << 8)
+#define GAS_LEN           12
+#define GAS_SYSTEM_IO     1
+#define PORT_LIMIT        0x10000u
+
+//! [fadt-port]
+/* The I/O port of a register block `len` bytes long: the X_ generic address
+   if the table has one that is set (ACPI 6.5, 5.2.9: it then supersedes the
+   32-bit field), else the 32-bit field. 0, meaning "none", if the block
+   is not in I/O space or does not fit below port 0x10000. */
+static uint16_t fadt_port(const uint8_t *f, uint32_t flen, unsigned legacy, unsigned x,
+                          unsigned len)
+{
+    uint64_t port = le(f + legacy, 4);
+
+    if (flen >= x + GAS_LEN && le(f + x + 4, 8)) {
+        if (f[x] != GAS_SYSTEM_IO)
+            return 0;
+        port = le(f + x + 4, 8);
+    }
+    if (len == 0 || port >= PORT_LIMIT || len > PORT_LIMIT - port)
+        return 0;
+    return (uint16_t)port;
+}
+//! [fadt-port]
+
+/* The PM registers the kernel may use. The spec fixes their sizes: a PM1
+   event block of at least 4 bytes, split evenly into status and enable, a
+   control block of at least 2, and a timer of exactly 4. */
+static void fadt_parse(const uint8_t *f, uint32_t len, struct fadt_info *out)
+{
+    unsigned evt_len = f[FADT_PM1_EVT_LEN], cnt_len = f[FADT_PM1_CNT_LEN];
+
+    out->revision = f[8];
+    out->sci_irq = (uint16_t)le(f + FADT_SCI_INT, 2);
+    out->tmr_32bit = (le(f + FADT_FLAGS, 4) & FADT_TMR_VAL_EXT) != 0;
+    if (f[FADT_PM_TMR_LEN] == 4)
+        out->pm_tmr = fadt_port(f, len, FADT_PM_TMR_BLK, FADT_X_PM_TMR_BLK, 4);
+    if (evt_len >= 4 && evt_len % 2 == 0) {
+        out->pm1a_evt = fadt_port(f, len, FADT_PM1A_EVT_BLK, FADT_X_PM1A_EVT_BLK, evt_len);
+        out->pm1_evt_len = out->pm1a_evt ? (uint8_t)evt_len : 0;
+    }
+    if (cnt_len >= 2) {
+        out->pm1a_cnt = fadt_port(f, len, FADT_PM1A_CNT_BLK, FADT_X_PM1A_CNT_BLK, cnt_len);
+        out->pm1_cnt_len = out->pm1a_cnt ? (uint8_t)cnt_len : 0;
+    }
+}
+
+static bool no_fadt(struct fadt_info *out, const char *why)
+{
+    *out = (struct fadt_info){ 0 };
+    kprintf("acpi: no FADT (%s)\n", why);
+    return false;
+}
+
+bool acpi_find_fadt(uint64_t rsdp_paddr, struct fadt_info *out)
+{
+    const char *why = 0;
+    uint64_t rsdp, fadt;
+    uint32_t len;
+
+    *out = (struct fadt_info){ 0 };
+    if (!(rsdp = rsdp_locate(rsdp_paddr, &why)))
+        return no_fadt(out, why);
+    if (!(fadt = root_find(rsdp, "FACP", &why)))
+        return no_fadt(out, why);
+    if (!(len = table_len(fadt, "FACP")))
+        return no_fadt(out, "bad FADT checksum or length");
+    if (len < FADT_V1_LEN)
+        return no_fadt(out, "FADT too short");
+    fadt_parse(phys(fadt), len, out);
+    if (out->pm_tmr)
+        kprintf("acpi: FADT: PM timer at port 0x%x, %s, SCI on IRQ %u\n", out->pm_tmr,
+                out->tmr_32bit ? "32-bit" : "24-bit", out->sci_irq);
+    else
+        kprintf("acpi: FADT: no PM timer, SCI on IRQ %u\n", out->sci_irq);
+    return true;
 }

@@ -1,4 +1,5 @@
-/* acpi.h - x64: find the interrupt controllers in the ACPI MADT.
+/* acpi.h - x64: find the interrupt controllers in the ACPI MADT, and the
+   PM registers in the FADT.
 
    PC firmware (and QEMU, and our monitor) describe the local APIC, the I/O
    APICs and how ISA IRQs map onto GSIs in the MADT, reached from the RSDP
@@ -41,6 +42,20 @@ struct madt_info {
     struct madt_override overrides[MADT_MAX_OVERRIDES];
 };
 
+/* What the FADT (ACPI 6.5, 5.2.9) says about the fixed hardware. A port of
+   0 means the block is absent or unusable (not in I/O space, a wrong
+   length, past port 0xffff). */
+struct fadt_info {
+    uint8_t revision;
+    uint16_t sci_irq;           /* SCI_INT: the ISA IRQ of the SCI (8259 numbering) */
+    uint16_t pm_tmr;            /* PM timer: 32-bit reads at this port */
+    bool tmr_32bit;             /* TMR_VAL_EXT: counts 32 bits, else 24 */
+    uint16_t pm1a_evt;          /* PM1a status (first half), enable (second) */
+    uint8_t pm1_evt_len;
+    uint16_t pm1a_cnt;          /* PM1a control */
+    uint8_t pm1_cnt_len;
+};
+
 /* hvm_start_info.rsdp_paddr, kept by x64_start() for platform_init()
    (0: the firmware gave none; acpi_find_madt() then scans for it). */
 extern uint64_t x64_rsdp_paddr;
@@ -51,6 +66,12 @@ extern uint64_t x64_rsdp_paddr;
    valid MADT with an I/O APIC. Pre: the identity map of the low 4 GiB.
    Irqs: any, unchanged. Not ISR-safe (it prints). */
 bool acpi_find_madt(uint64_t rsdp_paddr, struct madt_info *out);
+
+/* Find the RSDP as acpi_find_madt() does, then the FADT ("FACP"), and fill
+   *out. Prints one line, "acpi: FADT: PM timer at port 0x608, 24-bit, SCI
+   on IRQ 9" (or "no PM timer"), or "acpi: no FADT (why)". Returns false,
+   with *out zeroed, if there is no valid FADT. Same preconditions. */
+bool acpi_find_fadt(uint64_t rsdp_paddr, struct fadt_info *out);
 
 /* The GSI ISA IRQ `irq` arrives on, with its polarity and trigger mode:
    the override's if the MADT has one, else the identity, high, edge. */

@@ -21,7 +21,10 @@
 #define PLATFORM_IRQ_MAX  0xcf     /* irq numbers 0..0xce: vectors 0x30..0xfe */
 #define PLATFORM_SOFT_IRQ 0xb0     /* vector 0xe0: self-IPI, no device */
 #define PLATFORM_TIMER_IRQ 0xbf    /* vector 0xef: the LAPIC timer */
-#define PLATFORM_CONSOLE_IRQ 4     /* COM1: ISA IRQ4, IOAPIC pin 4 */
+/* COM1 is ISA IRQ4; its irq number is the GSI the MADT routes it to (pin 4
+   on PCs, but the firmware decides), or 4 itself with the 8259 pair. */
+#define X64_COM1_ISA_IRQ 4
+#define PLATFORM_CONSOLE_IRQ x64_isa_gsi(X64_COM1_ISA_IRQ)
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -33,6 +36,25 @@ static inline uint8_t inb(uint16_t port)
     uint8_t v;
     __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port) : "memory");
     return v;
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t v;
+    __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port) : "memory");
+    return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port) : "memory");
+    return v;
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+    __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port) : "memory");
 }
 
 static inline uint64_t rdmsr(uint32_t msr)
@@ -92,9 +114,26 @@ void lapic_timer_arm(uint64_t deadline_ns);
 uint64_t tsc_to_ns(uint64_t tsc);
 
 /* platform.c: make IOAPIC input `gsi` level-triggered (true) or edge
-   (false), active high, keeping its mask. ISA lines are edge by default;
-   PCI lines and the level test use this. False if there is no such pin. */
+   (false), keeping its mask and polarity. ISA lines are edge by default,
+   unless a MADT override says otherwise; PCI lines and the level test use
+   this. False if there is no such pin. */
 bool x64_irq_set_level(unsigned gsi, bool level);
+
+/* platform.c: how IOAPIC input `gsi` is programmed, read back from the
+   IOAPIC's redirection entry. False if there is no such pin. */
+bool x64_irq_mode(unsigned gsi, bool *active_low, bool *level);
+
+/* platform.c: the irq number (GSI) of ISA IRQ `isa_irq`: the MADT's
+   override if there is one (IRQ0, the PIT, is GSI 2 on a PC), else the
+   same number. With the 8259 pair in charge, the ISA IRQ itself. Valid
+   after platform_init(); any context. */
+unsigned x64_isa_gsi(unsigned isa_irq);
+
+/* platform.c: what the FADT says (PM timer port and width, SCI, PM1
+   blocks; struct fadt_info in acpi.h), or NULL without a valid FADT.
+   Valid after platform_init(). */
+struct fadt_info;
+const struct fadt_info *x64_fadt(void);
 
 /* Which controller carries device interrupts: the IOAPIC (the default), or
    the 8259 pair alone, its output reaching the CPU as ExtINT through the

@@ -1,6 +1,7 @@
 /* platform.c - the x64 side of arch/common/platform.h: the IDT, the trap
    dispatcher, the 8259 pair (remapped and masked: the LAPIC and IOAPIC do
-   the work), IOAPIC routing of device lines, and the atomic wait. */
+   the work), IOAPIC routing of device lines (ISA ones through the MADT's
+   overrides), and the atomic wait. */
 #include "../common/platform.h"
 #include "acpi.h"
 #include "arch.h"
@@ -16,13 +17,17 @@
 #define IOAPIC_RTE(n) (0x10 + 2 * (n))
 #define RTE_MASKED    (1u << 16)
 #define RTE_LEVEL     (1u << 15)
+#define RTE_ACTIVE_LOW (1u << 13)
 
 static struct irq_table *irqs;
 int x64_irqchip = X64_IRQCHIP_IOAPIC;
 static uint32_t ioapic_base = IOAPIC_DEFAULT;
 static struct madt_info madt;
+static struct fadt_info fadt;
+static bool have_fadt;
 static unsigned ioapic_pins;       /* 0: no IOAPIC answered */
 static uint32_t level_pins;        /* GSIs programmed level-triggered */
+static uint32_t low_pins;          /* GSIs programmed active low */
 
 /* --- IDT --------------------------------------------------------------- */
 
@@ -132,13 +137,40 @@ static void ioapic_write(unsigned reg, uint32_t v)
     irq_restore(flags);
 }
 
-/* Find the IOAPIC and mask every pin. An absent one reads all-ones. */
+//! [x64-override-modes]
+/* ISA lines are edge-triggered and active high unless the MADT overrides
+   one; the override then gives the mode of the GSI it targets (a PC's SCI,
+   IRQ9: level, active high). Other GSIs keep the ISA default until
+   x64_irq_set_level() says otherwise. */
+static void override_modes(void)
+{
+    for (unsigned i = 0; i < madt.n_overrides; i++) {
+        const struct madt_override *o = &madt.overrides[i];
+
+        if (o->gsi >= 32)
+            continue;
+        if (o->level)
+            level_pins |= 1u << o->gsi;
+        if (o->active_low)
+            low_pins |= 1u << o->gsi;
+    }
+}
+//! [x64-override-modes]
+
+static void ioapic_route(unsigned gsi, bool masked);
+
+/* Find the IOAPIC and mask every pin, each in its MADT mode. An absent one
+   reads all-ones. The FADT is read here too, so the boot log shows what
+   ACPI says about the machine in one place. */
 static void ioapic_init(void)
 {
     uint32_t ver;
 
-    if (acpi_find_madt(x64_rsdp_paddr, &madt))
+    if (acpi_find_madt(x64_rsdp_paddr, &madt)) {
         ioapic_base = madt.ioapic_paddr;
+        override_modes();
+    }
+    have_fadt = acpi_find_fadt(x64_rsdp_paddr, &fadt);
     ver = ioapic_read(IOAPIC_VER);
 
     if (ver == 0xffffffffu) {
@@ -151,19 +183,21 @@ static void ioapic_init(void)
     if (ioapic_pins > 32)
         ioapic_pins = 32;
     for (unsigned i = 0; i < ioapic_pins; i++)
-        ioapic_write(IOAPIC_RTE(i), RTE_MASKED);
+        ioapic_route(i, true);
     kprintf("ioapic: version 0x%x, %u pins at 0x%x\n", ver & 0xff, ioapic_pins, ioapic_base);
 }
 
-/* ISA lines are edge-triggered, active high (the MADT's overrides say
-   otherwise for some; the chipset issue reads them). Destination: this
-   CPU's APIC, in physical mode (82093AA: bits 63:56 of the entry). */
+/* Program pin `gsi` in its mode (level_pins, low_pins: the MADT's
+   overrides, then x64_irq_set_level()). Destination: this CPU's APIC, in
+   physical mode (82093AA: bits 63:56 of the entry). */
 static void ioapic_route(unsigned gsi, bool masked)
 {
     uint32_t lo = (VEC_IRQ_BASE + gsi) | (masked ? RTE_MASKED : 0);
 
     if (level_pins & (1u << gsi))
         lo |= RTE_LEVEL;
+    if (low_pins & (1u << gsi))
+        lo |= RTE_ACTIVE_LOW;
     ioapic_write(IOAPIC_RTE(gsi) + 1, (lapic_id() & 0xff) << 24);
     ioapic_write(IOAPIC_RTE(gsi), lo);
 }
@@ -181,6 +215,33 @@ bool x64_irq_set_level(unsigned gsi, bool level)
         level_pins &= ~(1u << gsi);
     ioapic_route(gsi, masked);
     return true;
+}
+
+bool x64_irq_mode(unsigned gsi, bool *active_low, bool *level)
+{
+    uint32_t lo;
+
+    if (gsi >= ioapic_pins)
+        return false;
+    lo = ioapic_read(IOAPIC_RTE(gsi));
+    *active_low = (lo & RTE_ACTIVE_LOW) != 0;
+    *level = (lo & RTE_LEVEL) != 0;
+    return true;
+}
+
+/* With the 8259 pair in charge, ISA IRQ n is its input n: no overrides. */
+unsigned x64_isa_gsi(unsigned isa_irq)
+{
+    bool low, level;
+
+    if (x64_irqchip == X64_IRQCHIP_PIC || isa_irq >= 16)
+        return isa_irq;
+    return madt_isa_gsi(&madt, isa_irq, &low, &level);
+}
+
+const struct fadt_info *x64_fadt(void)
+{
+    return have_fadt ? &fadt : 0;
 }
 
 /* --- traps --------------------------------------------------------------- */
