@@ -33,6 +33,11 @@ case_ status-mismatch FAIL --status 4 -- sh -c 'exit 3'
 case_ timeout FAIL --timeout 1 -- sleep 5
 case_ no-expect-lines FAIL --expect "$t/empty.c" -- true
 case_ tw-own-line FAIL --expect "$t/self.c" -- true
+# Two files: the first one's lines come first, and a status from either.
+printf '// expect: zero\n' > "$t/first.c"
+case_ two-files PASS --expect "$t/first.c" --expect "$t/status.c" -- sh -c 'echo zero; echo one; exit 3'
+case_ two-files-order FAIL --expect "$t/first.c" --expect "$t/status.c" -- sh -c 'echo one; echo zero; exit 3'
+case_ missing-expect-file FAIL --expect "$t/first.c" --expect "$t/no-such.c" -- sh -c 'echo zero'
 BREADBOARD_KVM=$t/no-such-kvm
 export BREADBOARD_KVM
 case_ no-kvm SKIP --needs-kvm -- false
