@@ -143,8 +143,9 @@ static const char help_text[] =
     "                      2^10, 2^20, 2^30. From 4M to 3G, a multiple of 4K.\n"
     "                      Default 32M.\n"
     "  -c, --cmdline TEXT  kernel command line, at most 4095 bytes. Default empty.\n"
-    "  -s, --stats         at the end, print each device's access counts and the\n"
-    "                      device loop's to stderr\n"
+    "  -s, --stats         at the end, print to stderr each device's access counts,\n"
+    "                      the device loop's passes and input, and the vCPU's\n"
+    "                      exits and kicks\n"
     "      --kvm-device PATH  the KVM device to use. Default /dev/kvm.\n"
     "      --check-kvm     only check that this host can run bbvm's VM (KVM API,\n"
     "                      a VM with the split irqchip, a vCPU) and exit: 0 if it\n"
@@ -345,6 +346,9 @@ _Static_assert(ACPI_AREA_PADDR == LOADER_TABLES_BASE &&
 
 /* ---- the machine ------------------------------------------------------- */
 
+/* Why the device loop brought the vCPU thread out of KVM_RUN. */
+enum kick_reason { KICK_PIC, KICK_WATCHDOG, KICK_REASONS };
+
 struct vm {
     int kvm_fd, vm_fd, vcpu_fd;
     struct kvm_run *run;
@@ -377,6 +381,8 @@ struct vm {
     timer board_timer;                  /* the models' next deadline */
     timer watchdog;                     /* once a second: is the guest dead? */
     uint64_t input_bytes;               /* host input handed to the UART */
+    uint64_t exits;                     /* KVM_RUN returns, for --stats */
+    uint64_t kicks[KICK_REASONS];       /* vcpu_kick() calls, by reason */
     int run_status;                     /* what the vCPU thread ended with */
 };
 
@@ -542,7 +548,7 @@ static void ioapic_deliver(void *ctx, const ioapic_msi *msg)
 
 /* ---- the 8259 pair: ports 0x20/0x21, 0xa0/0xa1 and the ELCR at 0x4d0 ---- */
 
-static void vcpu_kick(struct vm *vm);
+static void vcpu_kick(struct vm *vm, enum kick_reason why);
 static _Thread_local bool on_vcpu_thread;   /* which thread is this? */
 
 /* Injected before the next KVM_RUN. Raised by the device loop (host input),
@@ -554,7 +560,7 @@ static void pic_output(void *ctx, bool level)
 
     vm->pic_int = level;
     if (level && !on_vcpu_thread)
-        vcpu_kick(vm);
+        vcpu_kick(vm, KICK_PIC);
 }
 
 /* Byte-wide registers only: wider accesses read all-ones, write nothing. */
@@ -1043,8 +1049,9 @@ static void on_kick(int sig)
     (void)sig;          /* never runs: the signal is taken by sigtimedwait */
 }
 
-static void vcpu_kick(struct vm *vm)
+static void vcpu_kick(struct vm *vm, enum kick_reason why)
 {
+    __atomic_fetch_add(&vm->kicks[why], 1, __ATOMIC_RELAXED);   /* for --stats */
     pthread_kill(vm->vcpu_thread, SIGUSR1);
 }
 
@@ -1160,6 +1167,7 @@ static int vm_run(struct vm *vm)
                                     "guest halted with interrupts off: it can never wake");
             continue;
         }
+        vm->exits++;
         pthread_mutex_lock(&vm->lock);
         status = handle_exit(vm);
         pthread_mutex_unlock(&vm->lock);
@@ -1211,7 +1219,7 @@ static void on_board_timer(timer *t, void *arg)
 
 static void on_watchdog(timer *t, void *arg)
 {
-    vcpu_kick(arg);
+    vcpu_kick(arg, KICK_WATCHDOG);
     timer_repeat(&kernel_timers, t, timer_ms(1000));
 }
 
@@ -1371,6 +1379,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "bbvm: device loop: %llu passes, %llu waits; input %llu bytes\n",
                 (unsigned long long)kernel_stats.iterations,
                 (unsigned long long)kernel_stats.waits, (unsigned long long)vm.input_bytes);
+        /* "no kick" rather than "0 kicks": a test can tell them apart. */
+        fprintf(stderr, "bbvm: vCPU: %llu exits; ", (unsigned long long)vm.exits);
+        if (vm.kicks[KICK_PIC])
+            fprintf(stderr, "%llu kicks for the 8259", (unsigned long long)vm.kicks[KICK_PIC]);
+        else
+            fputs("no kick for the 8259", stderr);
+        fprintf(stderr, ", %llu by the watchdog\n", (unsigned long long)vm.kicks[KICK_WATCHDOG]);
     }
     fflush(stdout);
     return status;
