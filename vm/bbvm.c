@@ -128,6 +128,7 @@ struct options {
     const char *kvm_device;
     bool stats;
     bool check_kvm;
+    bool no_input;
 };
 
 static const char help_text[] =
@@ -143,6 +144,9 @@ static const char help_text[] =
     "                      2^10, 2^20, 2^30. From 4M to 3G, a multiple of 4K.\n"
     "                      Default 32M.\n"
     "  -c, --cmdline TEXT  kernel command line, at most 4095 bytes. Default empty.\n"
+    "  -n, --no-input      leave standard input alone (by default it feeds the\n"
+    "                      UART's receiver, from the start: bytes that arrive\n"
+    "                      before the guest sets the UART up may be lost)\n"
     "  -s, --stats         at the end, print to stderr each device's access counts,\n"
     "                      the device loop's passes and input, and the vCPU's\n"
     "                      exits and kicks\n"
@@ -279,6 +283,8 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->stats = true;
         else if (strcmp(a, "--check-kvm") == 0)
             o->check_kvm = true;
+        else if (strcmp(a, "-n") == 0 || strcmp(a, "--no-input") == 0)
+            o->no_input = true;
         else if ((v = long_value(argc, argv, &i, "--kvm-device")))
             o->kvm_device = v;
         else if ((v = opt_value(argc, argv, &i, "-m", "--mem")))
@@ -376,11 +382,17 @@ struct vm {
     pthread_t vcpu_thread;
     pthread_mutex_t lock;
     bool finished;                      /* the vCPU thread is done (atomic) */
+    bool input;                         /* standard input feeds the UART */
     bool input_held;                    /* stdin waits for room in the RX FIFO */
     bool input_resume;                  /* ... and the guest has made some */
     timer board_timer;                  /* the models' next deadline */
     timer watchdog;                     /* once a second: is the guest dead? */
     uint64_t input_bytes;               /* host input handed to the UART */
+    int input_fd;                       /* where it comes from; -1: none */
+    uint8_t in_buf[64];                 /* read, not yet taken by the UART */
+    unsigned in_pos, in_len;            /* (device loop only) */
+    uint8_t tx_buf[4096];               /* guest output of the current exit */
+    unsigned tx_len;                    /* (vCPU thread only) */
     uint64_t exits;                     /* KVM_RUN returns, for --stats */
     uint64_t kicks[KICK_REASONS];       /* vcpu_kick() calls, by reason */
     int run_status;                     /* what the vCPU thread ended with */
@@ -388,14 +400,32 @@ struct vm {
 
 /* ---- devices ----------------------------------------------------------- */
 
-/* UART transmit: stdout, flushed per line so a log shows progress. A closed
-   or failing stdout drops bytes (SIGPIPE is ignored); the guest never sees. */
+static void tx_flush(struct vm *vm);
+
+/* UART transmit, on the vCPU thread with the board locked: the bytes are
+   kept and written to stdout once the lock is released (tx_flush), so a
+   slow reader of our output stalls the guest, as it must, but never the
+   device loop. */
 static void com1_tx(void *ctx, uint8_t byte)
 {
-    (void)ctx;
-    putchar(byte);
-    if (byte == '\n')
+    struct vm *vm = ctx;
+
+    if (vm->tx_len == sizeof vm->tx_buf)
+        tx_flush(vm);               /* a string OUT longer than the buffer */
+    vm->tx_buf[vm->tx_len++] = byte;
+}
+
+/* Write what the guest sent, flushed at each line so a log shows progress.
+   A closed or failing stdout drops bytes (SIGPIPE is ignored); the guest
+   never notices. vCPU thread. */
+static void tx_flush(struct vm *vm)
+{
+    if (!vm->tx_len)
+        return;
+    fwrite(vm->tx_buf, 1, vm->tx_len, stdout);
+    if (memchr(vm->tx_buf, '\n', vm->tx_len))
         fflush(stdout);
+    vm->tx_len = 0;
 }
 
 /* The 16550's registers are one byte wide (PC16550D datasheet, "Register
@@ -618,6 +648,9 @@ static void pic_inject(struct vm *vm)
     irq.irq = pic8259_ack(&vm->pic);
     if (ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) < 0)
         die(STATUS_HOST, "KVM_INTERRUPT: %s", strerror(errno));
+    /* Still high after the acknowledge (auto-EOI, special mask mode, a
+       second input): ask for the next window, since no exit may come. */
+    run->request_interrupt_window = vm->pic_int;
 }
 //! [pic-inject]
 
@@ -1060,14 +1093,17 @@ static void kick_setup(void)
 {
     struct sigaction sa;
     sigset_t usr1;
+    int err;
 
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_kick;
     sigemptyset(&sa.sa_mask);
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
-    if (sigaction(SIGUSR1, &sa, NULL) < 0 || pthread_sigmask(SIG_BLOCK, &usr1, NULL) != 0)
-        die(STATUS_HOST, "signal setup: %s", strerror(errno));
+    if (sigaction(SIGUSR1, &sa, NULL) < 0)
+        die(STATUS_HOST, "sigaction: %s", strerror(errno));
+    if ((err = pthread_sigmask(SIG_BLOCK, &usr1, NULL)) != 0)
+        die(STATUS_HOST, "pthread_sigmask: %s", strerror(err));
 }
 
 /* The mask KVM_RUN runs with: the thread's own, SIGUSR1 let through. The
@@ -1108,9 +1144,8 @@ static bool halted_for_good(const struct vm *vm)
     struct kvm_mp_state mp;
     struct kvm_regs regs;
 
-    if (ioctl(vm->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 ||
-        ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
-        return false;
+    KVM_IOCTL(vm->vcpu_fd, KVM_GET_MP_STATE, &mp);
+    KVM_IOCTL(vm->vcpu_fd, KVM_GET_REGS, &regs);
     return mp.mp_state == KVM_MP_STATE_HALTED && !(regs.rflags & (1u << 9));
 }
 
@@ -1171,6 +1206,7 @@ static int vm_run(struct vm *vm)
         pthread_mutex_lock(&vm->lock);
         status = handle_exit(vm);
         pthread_mutex_unlock(&vm->lock);
+        tx_flush(vm);
     }
     return status;
 }
@@ -1223,6 +1259,8 @@ static void on_watchdog(timer *t, void *arg)
     timer_repeat(&kernel_timers, t, timer_ms(1000));
 }
 
+static bool input_push(struct vm *vm);
+
 /* The vCPU thread handed something over: a model's deadline may have
    moved, or the guest made room for held input. */
 static void on_vcpu_event(void *ctx, unsigned irq)
@@ -1235,44 +1273,65 @@ static void on_vcpu_event(void *ctx, unsigned irq)
     resume = vm->input_resume;
     vm->input_resume = false;
     pthread_mutex_unlock(&vm->lock);
-    if (resume)
+    if (resume && input_push(vm))   /* what was left first, then more */
         kernel_irq_on(PLATFORM_CONSOLE_IRQ);
     board_advance(vm);
 }
 
 //! [input]
-/* Host input into the UART's receiver, never more than it has room for:
-   while the FIFO is full (or the UART is in loopback, its receiver off the
-   wire) the line stays masked and the bytes wait in the host's pipe or
-   terminal. The guest's next read that makes room hands the line back
-   (com1_read). End of input, or an error, detaches it for good. */
+/* Host input into the UART's receiver, never more than it has room for.
+   The read happens outside the board lock (the fd is non-blocking where it
+   can be, see input_open), and what the UART cannot take at once, because
+   the guest turned loopback on or shrank the FIFO meanwhile, waits in
+   in_buf. While the UART is full the line stays off and the rest waits in
+   the host's pipe or terminal; the guest's read that makes room turns it
+   back on (com1_read, on_vcpu_event). End of input, or an error, detaches
+   the line for good. Device loop only. */
+static bool input_push(struct vm *vm)
+{
+    bool held;
+
+    pthread_mutex_lock(&vm->lock);
+    while (vm->in_pos < vm->in_len && com1_room(vm) > 0)
+        uart16550_model_receive(&vm->com1, vm->in_buf[vm->in_pos++]);
+    if (vm->in_pos == vm->in_len)
+        vm->in_pos = vm->in_len = 0;
+    held = vm->in_len > 0 || com1_room(vm) == 0;
+    vm->input_held = held;
+    pthread_mutex_unlock(&vm->lock);
+    return !held;
+}
+
 static void on_input(void *ctx, unsigned irq)
 {
     struct vm *vm = ctx;
-    uint8_t buf[64];
     unsigned room;
-    ssize_t n = -1;
+    ssize_t n;
+    int err;
 
-    pthread_mutex_lock(&vm->lock);
-    room = com1_room(vm);
-    if (room == 0) {
-        vm->input_held = true;
-    } else {
-        n = read(STDIN_FILENO, buf, room < sizeof buf ? room : sizeof buf);
-        for (ssize_t i = 0; i < n; i++)
-            uart16550_model_receive(&vm->com1, buf[i]);
-        if (n > 0)
+    if (vm->in_len == 0) {
+        pthread_mutex_lock(&vm->lock);
+        room = com1_room(vm);
+        pthread_mutex_unlock(&vm->lock);
+        if (room > sizeof vm->in_buf)
+            room = sizeof vm->in_buf;
+        n = room ? read(vm->input_fd, vm->in_buf, room) : 0;
+        err = errno;
+        if (room && (n == 0 || (n < 0 && err != EINTR && err != EAGAIN))) {
+            if (n < 0)
+                fprintf(stderr, "bbvm: warning: reading input: %s; no more input\n",
+                        strerror(err));
+            kernel_irq_off(irq);
+            host_irq_attach_fd(irq, -1);    /* end of input */
+            return;
+        }
+        if (n > 0) {
+            vm->in_len = (unsigned)n;
             vm->input_bytes += (uint64_t)n;
+        }
     }
-    pthread_mutex_unlock(&vm->lock);
-    if (room == 0) {
-        kernel_irq_off(irq);
-    } else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
-        if (n < 0)
-            fprintf(stderr, "bbvm: warning: reading input: %s; no more input\n", strerror(errno));
-        kernel_irq_off(irq);
-        host_irq_attach_fd(irq, -1);
-    }
+    if (!input_push(vm))
+        kernel_irq_off(irq);    /* until the guest makes room */
 }
 //! [input]
 
@@ -1288,6 +1347,23 @@ static bool input_usable(void)
     return !isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) == getpgrp();
 }
 
+/* The fd to read input from. A pipe or terminal gets its own non-blocking
+   open file description (through /proc), so that a read never blocks the
+   device loop even if another process takes the bytes ppoll() saw, and
+   without changing the flags of a description we share with our parent.
+   A regular file never blocks and must keep its offset: it is read as is;
+   so is anything /proc cannot reopen (a socket). */
+static int input_open(void)
+{
+    struct stat st;
+    int fd;
+
+    if (fstat(STDIN_FILENO, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))
+        return STDIN_FILENO;
+    fd = open("/proc/self/fd/0", O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    return fd >= 0 ? fd : STDIN_FILENO;
+}
+
 static bool vcpu_finished(void *ctx)
 {
     return __atomic_load_n(&((struct vm *)ctx)->finished, __ATOMIC_ACQUIRE);
@@ -1298,8 +1374,11 @@ static void devloop_init(struct vm *vm)
     static const struct boot_info host = { "host", "bbvm", "standard input", 0, "" };
 
     kernel_init_runtime(&host);
-    if (input_usable())
-        host_irq_attach_fd(PLATFORM_CONSOLE_IRQ, STDIN_FILENO);
+    vm->input_fd = -1;
+    if (vm->input && input_usable()) {
+        vm->input_fd = input_open();
+        host_irq_attach_fd(PLATFORM_CONSOLE_IRQ, vm->input_fd);
+    }
     kernel_irq_register(PLATFORM_CONSOLE_IRQ, on_input, vm);
     kernel_irq_register(HOST_IRQ_VCPU, on_vcpu_event, vm);
     timer_init(&vm->board_timer, on_board_timer, vm);
@@ -1373,6 +1452,7 @@ int main(int argc, char **argv)
     vcpu_cpuid(&vm);
     vcpu_pvh_state(&vm);
     devices_init(&vm);
+    vm.input = !o.no_input;
     status = vm_start(&vm);
     if (o.stats) {
         chipset_visit_counters(&vm.board, print_counters, NULL);
