@@ -389,6 +389,7 @@ struct vm {
     timer watchdog;                     /* once a second: is the guest dead? */
     uint64_t input_bytes;               /* host input handed to the UART */
     int input_fd;                       /* where it comes from; -1: none */
+    async_work input_work;              /* the one read asked for at a time */
     uint8_t in_buf[64];                 /* read, not yet taken by the UART */
     unsigned in_pos, in_len;            /* (device loop only) */
     uint8_t tx_buf[4096];               /* guest output of the current exit */
@@ -1260,6 +1261,7 @@ static void on_watchdog(timer *t, void *arg)
 }
 
 static bool input_push(struct vm *vm);
+static void input_read(struct vm *vm);
 
 /* The vCPU thread handed something over: a model's deadline may have
    moved, or the guest made room for held input. */
@@ -1274,19 +1276,56 @@ static void on_vcpu_event(void *ctx, unsigned irq)
     vm->input_resume = false;
     pthread_mutex_unlock(&vm->lock);
     if (resume && input_push(vm))   /* what was left first, then more */
-        kernel_irq_on(PLATFORM_CONSOLE_IRQ);
+        input_read(vm);
     board_advance(vm);
 }
 
 //! [input]
-/* Host input into the UART's receiver, never more than it has room for.
-   The read happens outside the board lock (the fd is non-blocking where it
-   can be, see input_open), and what the UART cannot take at once, because
-   the guest turned loopback on or shrank the FIFO meanwhile, waits in
-   in_buf. While the UART is full the line stays off and the rest waits in
-   the host's pipe or terminal; the guest's read that makes room turns it
-   back on (com1_read, on_vcpu_event). End of input, or an error, detaches
-   the line for good. Device loop only. */
+/* Host input is one read request at a time: an async_work (@ref async)
+   whose backend is the input line. Submitting it turns the line on; when
+   the fd turns readable, the line's handler reads no more than the UART has
+   room for, outside the board lock, and completes the request with the
+   byte count. The done callback hands the bytes to the UART and submits
+   the next read only if the UART can take more. Otherwise the bytes wait
+   in the host's pipe or terminal until the guest's read of RBR makes room
+   (com1_read, on_vcpu_event). The few bytes the UART cannot take after all
+   (the guest turned loopback on in between) wait in in_buf. */
+static void input_submit(async_work *w)
+{
+    (void)w;
+    kernel_irq_on(PLATFORM_CONSOLE_IRQ);
+}
+
+static void input_cancel(async_work *w)
+{
+    kernel_irq_off(PLATFORM_CONSOLE_IRQ);
+    async_complete(&kernel_rt, w, ASYNC_CANCELLED);
+}
+
+static const async_ops input_ops = { input_submit, input_cancel };
+
+/* The line: the input fd is readable (or at its end). */
+static void on_input(void *ctx, unsigned irq)
+{
+    struct vm *vm = ctx;
+    unsigned room;
+    ssize_t n;
+
+    kernel_irq_off(irq);                    /* one read per request */
+    if (async_state_of(&vm->input_work) != ASYNC_LIVE)
+        return;
+    pthread_mutex_lock(&vm->lock);
+    room = com1_room(vm);
+    pthread_mutex_unlock(&vm->lock);
+    if (room > sizeof vm->in_buf)
+        room = sizeof vm->in_buf;
+    n = room ? read(vm->input_fd, vm->in_buf, room) : -1;
+    async_complete(&kernel_rt, &vm->input_work,
+                   !room ? -EAGAIN : n < 0 ? -errno : (int)n);
+}
+
+/* Move what was read into the UART; true if it took it all and has room
+   for more. Device loop only. */
 static bool input_push(struct vm *vm)
 {
     bool held;
@@ -1302,36 +1341,33 @@ static bool input_push(struct vm *vm)
     return !held;
 }
 
-static void on_input(void *ctx, unsigned irq)
+/* Ask for the next read, if there is input and none is asked for yet. */
+static void input_read(struct vm *vm)
 {
-    struct vm *vm = ctx;
-    unsigned room;
-    ssize_t n;
-    int err;
+    if (vm->input_fd >= 0 && async_state_of(&vm->input_work) == ASYNC_DEAD)
+        async_submit(&kernel_rt, &vm->input_work);
+}
 
-    if (vm->in_len == 0) {
-        pthread_mutex_lock(&vm->lock);
-        room = com1_room(vm);
-        pthread_mutex_unlock(&vm->lock);
-        if (room > sizeof vm->in_buf)
-            room = sizeof vm->in_buf;
-        n = room ? read(vm->input_fd, vm->in_buf, room) : 0;
-        err = errno;
-        if (room && (n == 0 || (n < 0 && err != EINTR && err != EAGAIN))) {
-            if (n < 0)
-                fprintf(stderr, "bbvm: warning: reading input: %s; no more input\n",
-                        strerror(err));
-            kernel_irq_off(irq);
-            host_irq_attach_fd(irq, -1);    /* end of input */
-            return;
-        }
-        if (n > 0) {
-            vm->in_len = (unsigned)n;
-            vm->input_bytes += (uint64_t)n;
-        }
+static void input_done(async_work *w, int result)
+{
+    struct vm *vm = w->ctx;
+
+    if (result == 0 || (result < 0 && result != -EAGAIN && result != -EINTR &&
+                        result != ASYNC_CANCELLED)) {
+        if (result < 0)
+            fprintf(stderr, "bbvm: warning: reading input: %s; no more input\n",
+                    strerror(-result));
+        host_irq_attach_fd(PLATFORM_CONSOLE_IRQ, -1);   /* end of input */
+        vm->input_fd = -1;
+        return;
     }
-    if (!input_push(vm))
-        kernel_irq_off(irq);    /* until the guest makes room */
+    if (result > 0) {
+        vm->in_pos = 0;
+        vm->in_len = (unsigned)result;
+        vm->input_bytes += (uint64_t)result;
+    }
+    if (input_push(vm))
+        input_read(vm);     /* else on_vcpu_event asks once there is room */
 }
 //! [input]
 
@@ -1380,6 +1416,9 @@ static void devloop_init(struct vm *vm)
         host_irq_attach_fd(PLATFORM_CONSOLE_IRQ, vm->input_fd);
     }
     kernel_irq_register(PLATFORM_CONSOLE_IRQ, on_input, vm);
+    kernel_irq_off(PLATFORM_CONSOLE_IRQ);   /* on while a read is asked for */
+    async_work_init(&vm->input_work, &input_ops, input_done, vm);
+    input_read(vm);
     kernel_irq_register(HOST_IRQ_VCPU, on_vcpu_event, vm);
     timer_init(&vm->board_timer, on_board_timer, vm);
     timer_init(&vm->watchdog, on_watchdog, vm);
