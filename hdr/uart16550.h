@@ -221,7 +221,9 @@ UART16550_DEF void uart16550_model_write(uart16550_model *m, unsigned reg, uint8
     there was no room, and a byte is lost as on the chip: with FIFOs the new
     one, without them the unread one it replaces. */
 UART16550_DEF bool uart16550_model_receive(uart16550_model *m, uint8_t byte);
-/** Free space in the receive FIFO (what a host may feed without overrun). */
+/** How many bytes a host may feed now without losing one: the free space
+    in the receive FIFO, or 0 in loopback, where the receiver is off the
+    wire and uart16550_model_receive() refuses every byte. */
 UART16550_DEF unsigned uart16550_model_rx_space(const uart16550_model *m);
 /** Drive the modem-status inputs (MSR bits 7:4, e.g. MSR_CTS|MSR_DSR). */
 UART16550_DEF void uart16550_model_set_modem(uart16550_model *m, uint8_t msr_lines);
@@ -476,6 +478,8 @@ UART16550_DEF void uart16550_model_init(uart16550_model *m, const uart16550_mode
 
 UART16550_DEF unsigned uart16550_model_rx_space(const uart16550_model *m)
 {
+    if (m->s.mcr & UART16550_MCR_LOOP)
+        return 0;
     return uart16550__rx_cap(m) - m->s.rx_count;
 }
 

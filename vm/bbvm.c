@@ -431,21 +431,12 @@ static void tx_flush(struct vm *vm)
 
 /* The 16550's registers are one byte wide (PC16550D datasheet, "Register
    Summary"): a wider access reads all-ones and writes nothing. */
-/* How many received bytes the UART can take from the host now: none in
-   loopback, where its receiver is off the wire. */
-static unsigned com1_room(const struct vm *vm)
-{
-    if (vm->com1.s.mcr & UART16550_MCR_LOOP)
-        return 0;
-    return uart16550_model_rx_space(&vm->com1);
-}
-
 /* Host input waits while the UART has no room; the guest access that made
    some (a read of RBR, a FIFO reset, leaving loopback) hands the rest over
    to the device loop. Lock held. */
 static void com1_input_check(struct vm *vm)
 {
-    if (vm->input_held && com1_room(vm) > 0) {
+    if (vm->input_held && uart16550_model_rx_space(&vm->com1) > 0) {
         vm->input_held = false;
         vm->input_resume = true;
         platform_irq_trigger(HOST_IRQ_VCPU);
@@ -1315,7 +1306,7 @@ static void on_input(void *ctx, unsigned irq)
     if (async_state_of(&vm->input_work) != ASYNC_LIVE)
         return;
     pthread_mutex_lock(&vm->lock);
-    room = com1_room(vm);
+    room = uart16550_model_rx_space(&vm->com1);
     pthread_mutex_unlock(&vm->lock);
     if (room > sizeof vm->in_buf)
         room = sizeof vm->in_buf;
@@ -1331,11 +1322,11 @@ static bool input_push(struct vm *vm)
     bool held;
 
     pthread_mutex_lock(&vm->lock);
-    while (vm->in_pos < vm->in_len && com1_room(vm) > 0)
+    while (vm->in_pos < vm->in_len && uart16550_model_rx_space(&vm->com1) > 0)
         uart16550_model_receive(&vm->com1, vm->in_buf[vm->in_pos++]);
     if (vm->in_pos == vm->in_len)
         vm->in_pos = vm->in_len = 0;
-    held = vm->in_len > 0 || com1_room(vm) == 0;
+    held = vm->in_len > 0 || uart16550_model_rx_space(&vm->com1) == 0;
     vm->input_held = held;
     pthread_mutex_unlock(&vm->lock);
     return !held;
