@@ -143,6 +143,8 @@ typedef struct chipset_range {
     uint64_t base;      /**< first port or address */
     uint64_t length;    /**< number of ports or bytes; 0 is an error */
     const char *region; /**< optional name of the region ("regs", "elcr"), or NULL */
+    uint64_t offset;    /**< the device offset its first byte answers as (0 unless
+                             given to chipset_add_range_at()) */
     uint32_t dev;       /**< index of the owning device */
     chipset_kind kind;  /**< port I/O or MMIO */
 } chipset_range;
@@ -226,6 +228,13 @@ CHIPSET_DEF int chipset_add_device(chipset *c, const char *name, const chipset_o
     by chipset_build(). */
 CHIPSET_DEF int chipset_add_range(chipset *c, int dev, chipset_kind kind, uint64_t base,
                                   uint64_t length, const char *region);
+/** As chipset_add_range(), for a device that answers in several places: an
+    access at base + i reaches the device at offset `offset` + i. The 8259
+    pair, for one, puts its master, slave and ELCR ports in one offset space
+    and the board maps 0x20, 0xA0 and 0x4D0 onto its parts. Overlap is
+    checked on addresses only: two ranges may map the same offsets. */
+CHIPSET_DEF int chipset_add_range_at(chipset *c, int dev, chipset_kind kind, uint64_t base,
+                                     uint64_t length, const char *region, uint64_t offset);
 
 /** Check everything registered: every range against every other of its kind,
     empty and wrapping ranges, duplicate names, full arrays. Every error goes
@@ -317,7 +326,7 @@ CHIPSET_DEF int64_t chipset_restore(chipset *c, const void *buf, size_t size);
 CHIPSET_DEF void chipset_init(chipset *c, const chipset_config *cfg)
 {
     chipset zero = { *cfg, 0, 0, false, { 0, 0 }, { 0, 0 }, { 0, 0 }, 0, NULL, 0,
-                     { 0, 0, NULL, 0, CHIPSET_PIO }, 0 };
+                     { 0, 0, NULL, 0, 0, CHIPSET_PIO }, 0 };
 
     *c = zero;
 }
@@ -357,6 +366,12 @@ CHIPSET_DEF int chipset_add_device(chipset *c, const char *name, const chipset_o
 CHIPSET_DEF int chipset_add_range(chipset *c, int dev, chipset_kind kind, uint64_t base,
                                   uint64_t length, const char *region)
 {
+    return chipset_add_range_at(c, dev, kind, base, length, region, 0);
+}
+
+CHIPSET_DEF int chipset_add_range_at(chipset *c, int dev, chipset_kind kind, uint64_t base,
+                                     uint64_t length, const char *region, uint64_t offset)
+{
     chipset_range r;
 
     if (c->built)
@@ -370,6 +385,7 @@ CHIPSET_DEF int chipset_add_range(chipset *c, int dev, chipset_kind kind, uint64
     r.base = base;
     r.length = length;
     r.region = region;
+    r.offset = offset;
     r.dev = (uint32_t)dev;
     r.kind = kind;
     if (c->nranges >= c->cfg.range_cap) {
@@ -411,7 +427,7 @@ static void chipset__report(chipset *c, chipset_error *errs, size_t cap, size_t 
 static chipset_error chipset__error(chipset_error_kind kind, const char *dev)
 {
     chipset_error e;
-    chipset_range none = { 0, 0, NULL, 0, CHIPSET_PIO };
+    chipset_range none = { 0, 0, NULL, 0, 0, CHIPSET_PIO };
 
     e.kind = kind;
     e.dev = dev;
@@ -744,7 +760,7 @@ static uint64_t chipset__read(chipset *c, chipset_kind kind, uint64_t addr, unsi
     d = &c->cfg.devices[r->dev];
     d->counters.reads[kind]++;
     fn = kind == CHIPSET_PIO ? d->ops->pio_read : d->ops->mmio_read;
-    return fn ? fn(d->ctx, addr - r->base, width) & chipset__ones(width) : chipset__ones(width);
+    return fn ? fn(d->ctx, addr - r->base + r->offset, width) & chipset__ones(width) : chipset__ones(width);
 }
 
 static void chipset__write(chipset *c, chipset_kind kind, uint64_t addr, unsigned width,
@@ -766,7 +782,7 @@ static void chipset__write(chipset *c, chipset_kind kind, uint64_t addr, unsigne
     d->counters.writes[kind]++;
     fn = kind == CHIPSET_PIO ? d->ops->pio_write : d->ops->mmio_write;
     if (fn)
-        fn(d->ctx, addr - r->base, width, value);
+        fn(d->ctx, addr - r->base + r->offset, width, value);
 }
 
 CHIPSET_DEF uint64_t chipset_pio_read(chipset *c, uint16_t port, unsigned width)

@@ -293,7 +293,7 @@ static void test_build_closes_registration(void)
     chipset c;
     char small[8];
     chipset_error e = { CHIPSET_ERR_DUPLICATE_NAME, "uart16550", "uart16550",
-                        { 0, 0, NULL, 0, CHIPSET_PIO }, { 0, 0, NULL, 0, CHIPSET_PIO }, 0, 0 };
+                        { 0, 0, NULL, 0, 0, CHIPSET_PIO }, { 0, 0, NULL, 0, 0, CHIPSET_PIO }, 0, 0 };
 
     setup(&c, NDEV, NRANGE);
     CHECK_EQ(chipset_build(&c, NULL, 0), 0); /* empty is fine */
