@@ -7,10 +7,13 @@
    deadline"), start, stop, reset, save and restore. chipset_build() checks
    every range against every other and reports ALL conflicts at once, each
    naming both devices and both ranges. The built chipset dispatches a guest's
-   port I/O and MMIO by address in O(log n), with device-relative offsets;
-   an unclaimed port or hole reads all-ones and ignores writes, with a
-   rate-limited warning; per-device access counters can be printed. The whole
-   machine's state saves into, and restores from, one caller buffer.
+   port I/O and MMIO by address in O(log n), with device-relative offsets
+   (a range may start at any offset of its device's, for a device that
+   answers in several places); an unclaimed port or hole reads all-ones and
+   ignores writes, with a rate-limited warning; per-device access counters
+   can be printed. The whole machine's state saves into, and restores from,
+   one caller buffer, one record per device with a save hook; there is no
+   per-device call.
    Interrupt lines are not here: a device keeps its line in its own context.
    A chipset is not locked: call it from one thread at a time (the monitor's
    device loop); handlers may call back into it, for instance to reach
@@ -44,7 +47,10 @@
    OVERRIDABLE MACROS (define before the include)
      CHIPSET_DEF        linkage of public functions   (default: extern)
      CHIPSET_STATIC     define it to make every public function static
-     CHIPSET_ASSERT     assertion for internal invariants (default: none)
+     CHIPSET_ASSERT     assertion for internal invariants (default: none): a
+                        built chipset's ranges of a kind are sorted and
+                        disjoint, and a range found at dispatch names a
+                        registered device. No guest access can trip it.
      CHIPSET_WARN_FIRST unclaimed accesses always warned about, per address
                         space, before only the 2^k-th ones are (default: 10)
 
@@ -96,11 +102,13 @@ typedef enum chipset_kind {
     CHIPSET_KINDS = 2 /**< number of kinds */
 } chipset_kind;
 
+//! [chipset-handlers]
 /** Read `width` (1, 2, 4 or 8) bytes at `offset` from the start of the
     device's range; the result is truncated to `width` bytes. */
 typedef uint64_t chipset_read_fn(void *ctx, uint64_t offset, unsigned width);
 /** Write the low `width` bytes of `value` at `offset` from the range's start. */
 typedef void chipset_write_fn(void *ctx, uint64_t offset, unsigned width, uint64_t value);
+//! [chipset-handlers]
 
 /** What a device can do. Every member may be NULL: a missing read handler
     reads all-ones, a missing write handler ignores the write, a missing
@@ -144,7 +152,7 @@ typedef struct chipset_range {
     uint64_t length;    /**< number of ports or bytes; 0 is an error */
     const char *region; /**< optional name of the region ("regs", "elcr"), or NULL */
     uint64_t offset;    /**< the device offset its first byte answers as (0 unless
-                             given to chipset_add_range_at()) */
+                             given to chipset_add_range_at()); any value */
     uint32_t dev;       /**< index of the owning device */
     chipset_kind kind;  /**< port I/O or MMIO */
 } chipset_range;
@@ -232,7 +240,13 @@ CHIPSET_DEF int chipset_add_range(chipset *c, int dev, chipset_kind kind, uint64
     access at base + i reaches the device at offset `offset` + i. The 8259
     pair, for one, puts its master, slave and ELCR ports in one offset space
     and the board maps 0x20, 0xA0 and 0x4D0 onto its parts. Overlap is
-    checked on addresses only: two ranges may map the same offsets. */
+    checked on addresses only: two ranges may map the same offsets, and two
+    ranges of one device must not share an address, whatever their offsets.
+    The device offset is computed as addr - base + offset in uint64_t, so it
+    wraps modulo 2^64: a range whose offsets run past UINT64_MAX hands the
+    device 0, 1, ... for its last bytes, and an access's offset + width may
+    wrap. The chipset passes offsets as they come; decoding them, and
+    refusing the ones it does not know, is the device's business. */
 CHIPSET_DEF int chipset_add_range_at(chipset *c, int dev, chipset_kind kind, uint64_t base,
                                      uint64_t length, const char *region, uint64_t offset);
 
@@ -243,9 +257,6 @@ CHIPSET_DEF int chipset_add_range_at(chipset *c, int dev, chipset_kind kind, uin
     failed build the chipset dispatches nothing; registrations cannot be
     undone, so fix the configuration and start again with chipset_init(). */
 CHIPSET_DEF size_t chipset_build(chipset *c, chipset_error *errs, size_t cap);
-
-/** True once chipset_build() has succeeded. */
-CHIPSET_DEF bool chipset_is_built(const chipset *c);
 
 /** Word an error as one line, for instance `uart16550 port 0x3f8-0x3ff
     conflicts with pic port 0x3f0-0x3ff`, into `buf` (always terminated when
@@ -281,16 +292,6 @@ CHIPSET_DEF void chipset_start(chipset *c);
 CHIPSET_DEF void chipset_stop(chipset *c);
 /** Call every reset hook, in registration order. */
 CHIPSET_DEF void chipset_reset(chipset *c);
-
-/** Index of the device called `name`, or CHIPSET_EINVAL. */
-CHIPSET_DEF int chipset_find(const chipset *c, const char *name);
-
-/** Save device `dev` into `buf`: its save hook's result, or CHIPSET_EINVAL,
-    CHIPSET_ENOTBUILT or CHIPSET_ENOTSUP. */
-CHIPSET_DEF int64_t chipset_save_device(chipset *c, int dev, void *buf, size_t size);
-/** Restore device `dev` from `buf`: its restore hook's result, or an error
-    as for chipset_save_device(). */
-CHIPSET_DEF int64_t chipset_restore_device(chipset *c, int dev, const void *buf, size_t size);
 
 /** Save the whole machine into `buf`: for each device with a save hook, in
     registration order, a record of its name length (4 bytes, little-endian),
@@ -562,11 +563,6 @@ CHIPSET_DEF size_t chipset_build(chipset *c, chipset_error *errs, size_t cap)
     return n;
 }
 
-CHIPSET_DEF bool chipset_is_built(const chipset *c)
-{
-    return c->built;
-}
-
 /* ---- wording an error, without libc ---- */
 
 typedef struct chipset__buf {
@@ -722,7 +718,7 @@ static bool chipset__width_ok(unsigned width)
 }
 
 //! [chipset-unclaimed]
-/* SECURITY.md rule 5: a hole reads all-ones and ignores writes, and a guest
+/* book/security.md, rule 5: a hole reads all-ones and ignores writes, and a guest
    looping on one must not flood the log: warn about the first
    CHIPSET_WARN_FIRST, then only the 2^k-th (a million OUTs: 10 + 16 lines). */
 static bool chipset__warn_due(uint64_t n)
@@ -860,13 +856,7 @@ CHIPSET_DEF void chipset_reset(chipset *c)
             c->cfg.devices[i].ops->reset(c->cfg.devices[i].ctx);
 }
 
-CHIPSET_DEF int chipset_find(const chipset *c, const char *name)
-{
-    for (size_t i = 0; name && i < c->ndevices; i++)
-        if (chipset__streq(c->cfg.devices[i].name, name))
-            return (int)i;
-    return CHIPSET_EINVAL;
-}
+/* ---- the whole machine's state ---- */
 
 static const chipset_device *chipset__hooked(const chipset *c, int dev, int64_t *err)
 {
@@ -877,7 +867,10 @@ static const chipset_device *chipset__hooked(const chipset *c, int dev, int64_t 
     return &c->cfg.devices[dev];
 }
 
-CHIPSET_DEF int64_t chipset_save_device(chipset *c, int dev, void *buf, size_t size)
+/* One device's state, through its hook, for chipset_save() and
+   chipset_restore(): the hook's result, or CHIPSET_EINVAL (no such device),
+   CHIPSET_ENOTBUILT or CHIPSET_ENOTSUP (no such hook). */
+static int64_t chipset__save_device(chipset *c, int dev, void *buf, size_t size)
 {
     int64_t err;
     const chipset_device *d = chipset__hooked(c, dev, &err);
@@ -885,15 +878,13 @@ CHIPSET_DEF int64_t chipset_save_device(chipset *c, int dev, void *buf, size_t s
     return d && d->ops->save ? d->ops->save(d->ctx, buf, size) : err;
 }
 
-CHIPSET_DEF int64_t chipset_restore_device(chipset *c, int dev, const void *buf, size_t size)
+static int64_t chipset__restore_device(chipset *c, int dev, const void *buf, size_t size)
 {
     int64_t err;
     const chipset_device *d = chipset__hooked(c, dev, &err);
 
     return d && d->ops->restore ? d->ops->restore(d->ctx, buf, size) : err;
 }
-
-/* ---- the whole machine's state ---- */
 
 static void chipset__put_le(unsigned char *p, uint64_t v, int n)
 {
@@ -943,7 +934,7 @@ CHIPSET_DEF int64_t chipset_save(chipset *c, void *buf, size_t size)
         for (size_t k = 0; k < len; k++)
             p[used + 4 + k] = (unsigned char)d->name[k];
         used += 12 + len;
-        n = d->ops->save(d->ctx, p + used, size - used);
+        n = chipset__save_device(c, (int)i, p + used, size - used);
         if (n < 0)
             return n;
         if ((uint64_t)n > size - used)
@@ -975,7 +966,7 @@ CHIPSET_DEF int64_t chipset_restore(chipset *c, const void *buf, size_t size)
             return CHIPSET_EINVAL;
         for (size_t i = 0; i < c->ndevices; i++)
             if (chipset__name_is(c->cfg.devices[i].name, p + used + 4, len)) {
-                r = chipset_restore_device(c, (int)i, p + used + 12 + len, (size_t)n);
+                r = chipset__restore_device(c, (int)i, p + used + 12 + len, (size_t)n);
                 break;
             }
         if (r < 0)

@@ -433,7 +433,10 @@ static unsigned irq__drain_word(irq_table *t, unsigned w)
     unsigned n = 0;
 
     while (bits) {
-        n += irq__deliver(t, w * IRQ_WORD_BITS + IRQ_CTZ(bits));
+        unsigned irq = w * IRQ_WORD_BITS + IRQ_CTZ(bits);
+
+        IRQ_ASSERT(irq < IRQ_MAX);  /* irq_raise() sets no bit past it */
+        n += irq__deliver(t, irq);
         bits &= bits - 1; /* clear the lowest set bit */
     }
     return n;
@@ -541,6 +544,7 @@ IRQ_DEF void irq_line_set(irq_lineset *s, unsigned line, bool level)
     if (((s->level & bit) != 0) == level)
         return;                 /* no change, no news */
     s->level = level ? s->level | bit : s->level & ~bit;
+    IRQ_ASSERT(((s->level & bit) != 0) == level);
     for (j = 0; j < IRQ_LINE_FANOUT; j++)
         if (s->wires[line][j].fn)
             s->wires[line][j].fn(s->wires[line][j].ctx, s->wires[line][j].input, level);

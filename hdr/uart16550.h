@@ -4,8 +4,10 @@
    The serial port every PC has at 0x3F8 (COM1), and the console of many
    embedded boards (QEMU's RISC-V `virt` has one at 0x10000000). This header
    holds both roles that meet at its registers:
-     - the driver, which a kernel uses to program the chip (init, probe, put, get);
-     - the device model, which a monitor uses to emulate the chip for a guest.
+     - the driver (uart16550_drv_*), which a kernel uses to program the chip;
+     - the device model (uart16550_model_*), which a monitor uses to emulate
+       the chip for a guest, with the model contract of book/chipset.md,
+       "The shape of a device model".
    They share the register and bit names below, so the driver can be run on the
    host straight against the model (that is how the tests check both).
 
@@ -24,19 +26,24 @@
        #include "uart16550.h"
    Driver, given register accessors for your bus (port I/O, MMIO, a test double):
        uart16550_drv u = { my_read, my_write, my_ctx };
-       uart16550_init(&u, UART16550_DIVISOR_115200);
-       uart16550_putc(&u, 'A');
-       int c = uart16550_getc(&u);          // -1 when nothing is waiting
-   Model, in a monitor:
+       uart16550_drv_init(&u, UART16550_DIVISOR_115200);
+       uart16550_drv_putc(&u, 'A');
+       int c = uart16550_drv_getc(&u);      // -1 when nothing is waiting
+   Model, in a monitor (registers are one byte wide):
        uart16550_model m;
-       uart16550_model_hooks h = { on_tx, on_irq, ctx };
+       uart16550_model_hooks h = { on_tx, on_irq, on_rx_room, ctx };
        uart16550_model_init(&m, &h);
-       uint8_t v = uart16550_model_read(&m, port - 0x3f8);
+       uint64_t v = uart16550_model_read(&m, port - UART16550_PC_COM1_PORT, 1);
+       if (uart16550_model_rx_space(&m))
+           uart16550_model_receive(&m, byte);  // else wait for on_rx_room
 
    OVERRIDABLE MACROS (define before the include)
      UART16550_DEF      linkage of public functions   (default: extern)
      UART16550_STATIC   define it to make every public function static
-     UART16550_ASSERT   assertion for internal invariants (default: none)
+     UART16550_ASSERT   assertion for the model's internal invariants: the
+                        receive ring's bounds after every change to it, the
+                        decoded register index (default: none). Never
+                        called on guest input, which is handled instead.
      UART16550_SPIN_MAX polls of LSR before a put gives up (default: 100000)
 
    LICENSE at the end of the file.
@@ -140,6 +147,11 @@ enum {
 
 /* The divisor for a baud rate is 115200 / baud (1.8432 MHz clock / 16). */
 #define UART16550_DIVISOR_115200 1 /**< divisor for 115200 baud */
+
+/* Where a PC wires its first serial port: the board's choice, not the chip's,
+   but every PC since the IBM PC/AT makes the same one. */
+#define UART16550_PC_COM1_PORT 0x3f8 /**< COM1's base I/O port */
+#define UART16550_PC_COM1_IRQ  4     /**< COM1's ISA IRQ line */
 //! [registers]
 
 /* ---- driver ------------------------------------------------------------ */
@@ -154,18 +166,18 @@ typedef struct uart16550_drv {
 
 /** Program 8N1 at the given divisor, FIFOs on and cleared, interrupts off,
     DTR|RTS|OUT2 set. Interrupts are enabled later by the caller via IER. */
-UART16550_DEF void uart16550_init(uart16550_drv *u, uint16_t divisor);
+UART16550_DEF void uart16550_drv_init(uart16550_drv *u, uint16_t divisor);
 
 /** True if a 16550-compatible chip answers: the scratch register holds a
     value and a loopback byte comes back. Leaves the chip in loopback off. */
-UART16550_DEF bool uart16550_probe(uart16550_drv *u);
+UART16550_DEF bool uart16550_drv_probe(uart16550_drv *u);
 
 /** Wait (bounded by UART16550_SPIN_MAX polls) for THR to empty, then send
     `c`. Returns false, sending nothing, if the chip never became ready. */
-UART16550_DEF bool uart16550_putc(uart16550_drv *u, uint8_t c);
+UART16550_DEF bool uart16550_drv_putc(uart16550_drv *u, uint8_t c);
 
 /** The next received byte, or -1 if none is waiting. Never blocks. */
-UART16550_DEF int uart16550_getc(uart16550_drv *u);
+UART16550_DEF int uart16550_drv_getc(uart16550_drv *u);
 
 /* ---- device model ------------------------------------------------------ */
 
@@ -199,38 +211,73 @@ typedef struct uart16550_state {
 typedef struct uart16550_model_hooks {
     void (*tx)(void *ctx, uint8_t byte);  /**< the guest transmitted a byte */
     void (*irq)(void *ctx, bool level);   /**< the interrupt output changed */
-    void *ctx;                            /**< passed to both hooks */
+    /** The receiver, which had no room (uart16550_model_rx_space() was 0),
+        has room again: a guest read of RBR, an FCR write that cleared the
+        FIFO, the guest leaving loopback, a reset or a restore made it. A
+        host that holds input back while there is no room resumes here; it
+        is called last, so it may feed bytes with uart16550_model_receive()
+        at once. */
+    void (*rx_room)(void *ctx);
+    void *ctx;                            /**< passed to every hook */
 } uart16550_model_hooks;
+
+/** The board's wiring, set before the first access; kept by a reset. */
+typedef struct uart16550_model_cfg {
+    /** PC wiring: the interrupt leaves the card only while MCR.OUT2 is set
+        (default true); false for a board whose line is wired straight to
+        its interrupt controller, as on QEMU's RISC-V `virt`. */
+    bool out2_gates_irq;
+} uart16550_model_cfg;
 
 /** A 16550A as seen by a guest. Caller-owned; one struct per UART. */
 typedef struct uart16550_model {
-    uart16550_state s;            /**< the saved/restored part */
-    uart16550_model_hooks hooks;  /**< not part of the saved state */
-    bool out2_gates_irq;          /**< PC wiring: IRQ reaches the PIC only with MCR.OUT2 */
+    uart16550_state s;            /**< machine state: the only part saved */
+    uart16550_model_hooks hooks;  /**< wiring to the board */
+    uart16550_model_cfg cfg;      /**< board configuration */
 } uart16550_model;
 
-/** Power-on reset: registers as the datasheet's reset table gives them
-    (LSR = 0x60, IIR = 0x01), empty FIFO, line low. OUT2 gating is on, as
-    on a PC; clear `out2_gates_irq` afterwards for boards without it. */
-UART16550_DEF void uart16550_model_init(uart16550_model *m, const uart16550_model_hooks *hooks);
-/** Guest read of register `reg`; offsets outside 0..7 read 0xFF. */
-UART16550_DEF uint8_t uart16550_model_read(uart16550_model *m, unsigned reg);
-/** Guest write of register `reg`; offsets outside 0..7 are ignored. */
-UART16550_DEF void uart16550_model_write(uart16550_model *m, unsigned reg, uint8_t val);
+/** Zero `m`, copy `*h` (NULL: no hooks), set ::uart16550_model_cfg to its
+    defaults (OUT2 gates the line, as on a PC) and reset. Calls no hook.
+    A board without the gate clears `cfg.out2_gates_irq` afterwards. */
+UART16550_DEF void uart16550_model_init(uart16550_model *m, const uart16550_model_hooks *h);
+/** Power-on reset of the state of `m`, a ::uart16550_model: registers as
+    the datasheet's reset table gives them (LSR = 0x60, IIR = 0x01, FIFOs
+    off), empty receiver, modem inputs CTS|DSR|DCD. Keeps `hooks` and
+    `cfg`. The interrupt output drops to its reset level, low, telling the
+    irq hook if it was high; rx_room is called if the receiver had no room. */
+UART16550_DEF void uart16550_model_reset(void *m);
+/** Guest read of the register at `offset`, `width` bytes. The registers
+    are one byte wide (PC16550D, "Register Summary"): a read of another
+    width, or at an offset of 8 or more, is not decoded, returns all-ones of
+    `width` bytes (UINT64_MAX for 8) and changes nothing. */
+UART16550_DEF uint64_t uart16550_model_read(void *m, uint64_t offset, unsigned width);
+/** Guest write of the low byte of `value` to the register at `offset`. A
+    write of a width other than 1, or at an offset of 8 or more, is ignored. */
+UART16550_DEF void uart16550_model_write(void *m, uint64_t offset, unsigned width,
+                                         uint64_t value);
+/** Copy the machine state (a ::uart16550_state) into `buf`. Returns its
+    size, or -1, writing nothing, when `size` is smaller. */
+UART16550_DEF int64_t uart16550_model_save(void *m, void *buf, size_t size);
+/** Load a state saved by uart16550_model_save(). Returns the bytes used,
+    or -1, changing nothing, when `size` is not sizeof(::uart16550_state),
+    the version differs or the receive ring's head or count is out of
+    range. A byte count larger than the receiver holds with the restored
+    FIFO setting is cut to it. Then the irq hook is told the restored
+    level, whatever it was before, so a fresh board's line follows; and
+    rx_room is called if the receiver had no room and now has some. */
+UART16550_DEF int64_t uart16550_model_restore(void *m, const void *buf, size_t size);
+
 /** A byte arriving on the wire (host to guest). False, with LSR.OE set, if
     there was no room, and a byte is lost as on the chip: with FIFOs the new
     one, without them the unread one it replaces. */
 UART16550_DEF bool uart16550_model_receive(uart16550_model *m, uint8_t byte);
 /** How many bytes a host may feed now without losing one: the free space
     in the receive FIFO, or 0 in loopback, where the receiver is off the
-    wire and uart16550_model_receive() refuses every byte. */
+    wire and uart16550_model_receive() refuses every byte. When it goes from
+    0 to more, the model calls its rx_room hook. */
 UART16550_DEF unsigned uart16550_model_rx_space(const uart16550_model *m);
 /** Drive the modem-status inputs (MSR bits 7:4, e.g. MSR_CTS|MSR_DSR). */
 UART16550_DEF void uart16550_model_set_modem(uart16550_model *m, uint8_t msr_lines);
-/** Copy the state out for a snapshot. */
-UART16550_DEF void uart16550_model_save(const uart16550_model *m, uart16550_state *out);
-/** Load a snapshot; returns false, changing nothing, if it is malformed. */
-UART16550_DEF bool uart16550_model_restore(uart16550_model *m, const uart16550_state *in);
 
 #ifdef __cplusplus
 }
@@ -250,7 +297,7 @@ UART16550_DEF bool uart16550_model_restore(uart16550_model *m, const uart16550_s
 /* ---- driver ---- */
 
 //! [driver-init]
-UART16550_DEF void uart16550_init(uart16550_drv *u, uint16_t divisor)
+UART16550_DEF void uart16550_drv_init(uart16550_drv *u, uint16_t divisor)
 {
     u->write(u->ctx, UART16550_IER, 0);                 /* no interrupts yet */
     u->write(u->ctx, UART16550_LCR, UART16550_LCR_DLAB);
@@ -264,7 +311,7 @@ UART16550_DEF void uart16550_init(uart16550_drv *u, uint16_t divisor)
 }
 //! [driver-init]
 
-UART16550_DEF bool uart16550_probe(uart16550_drv *u)
+UART16550_DEF bool uart16550_drv_probe(uart16550_drv *u)
 {
     uint8_t mcr = u->read(u->ctx, UART16550_MCR);
     bool ok;
@@ -281,18 +328,18 @@ UART16550_DEF bool uart16550_probe(uart16550_drv *u)
     /* Loopback: a byte written to THR arrives in RBR without the wire.
        Drain stale input first; a broken chip that always says "data
        ready" must not trap us here, so the drain is bounded. */
-    for (c = 0; c < 2 * UART16550_FIFO_SIZE && uart16550_getc(u) >= 0; c++)
+    for (c = 0; c < 2 * UART16550_FIFO_SIZE && uart16550_drv_getc(u) >= 0; c++)
         ;
     u->write(u->ctx, UART16550_MCR, UART16550_MCR_LOOP);
-    uart16550_putc(u, 0xae);
-    c = uart16550_getc(u);
+    uart16550_drv_putc(u, 0xae);
+    c = uart16550_drv_getc(u);
     /* Restore the outputs, but never loopback: the promise above. */
     u->write(u->ctx, UART16550_MCR, (uint8_t)(mcr & ~UART16550_MCR_LOOP));
     return c == 0xae;
 }
 
 //! [driver-putc]
-UART16550_DEF bool uart16550_putc(uart16550_drv *u, uint8_t c)
+UART16550_DEF bool uart16550_drv_putc(uart16550_drv *u, uint8_t c)
 {
     /* Bounded: a wedged or missing chip must not hang the kernel. */
     for (long i = 0; i < UART16550_SPIN_MAX; i++) {
@@ -305,7 +352,7 @@ UART16550_DEF bool uart16550_putc(uart16550_drv *u, uint8_t c)
 }
 //! [driver-putc]
 
-UART16550_DEF int uart16550_getc(uart16550_drv *u)
+UART16550_DEF int uart16550_drv_getc(uart16550_drv *u)
 {
     uint8_t lsr = u->read(u->ctx, UART16550_LSR);
 
@@ -328,6 +375,29 @@ static bool uart16550__fifo_on(const uart16550_model *m)
 static unsigned uart16550__rx_cap(const uart16550_model *m)
 {
     return uart16550__fifo_on(m) ? UART16550_FIFO_SIZE : 1;
+}
+
+/* The receive ring stays inside its array whatever the guest does: every
+   change to it keeps these, so a failure is a bug in this file. */
+static void uart16550__rx_check(const uart16550_model *m)
+{
+    (void)m; /* when UART16550_ASSERT expands to nothing */
+    UART16550_ASSERT(m->s.rx_head < UART16550_FIFO_SIZE);
+    UART16550_ASSERT(m->s.rx_count <= UART16550_FIFO_SIZE);
+    UART16550_ASSERT(m->s.rx_count <= uart16550__rx_cap(m));
+}
+
+/* All-ones of an access `width` bytes wide: what a bus reads when nothing
+   decodes the access. */
+static uint64_t uart16550__all_ones(unsigned width)
+{
+    return width >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * width)) - 1;
+}
+
+static void uart16550__copy(void *dst, const void *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ((uint8_t *)dst)[i] = ((const uint8_t *)src)[i];
 }
 
 //! [model-iir]
@@ -364,7 +434,7 @@ static bool uart16550__irq_pin(const uart16550_model *m)
 {
     uint8_t mcr = m->s.mcr;
 
-    if (m->out2_gates_irq &&
+    if (m->cfg.out2_gates_irq &&
         (!(mcr & UART16550_MCR_OUT2) || (mcr & UART16550_MCR_LOOP)))
         return false;
     return !(uart16550__iir(m) & UART16550_IIR_NONE);
@@ -387,11 +457,24 @@ static void uart16550__update_irq(uart16550_model *m)
 }
 //! [model-iir]
 
+//! [model-rx-room]
+/* `before` is uart16550_model_rx_space() at the start of the call. Only a
+   change from no room to some is news: a host that still had room was not
+   waiting. Called last, after the line is updated, so the hook may feed
+   the receiver at once. */
+static void uart16550__notify_room(uart16550_model *m, unsigned before)
+{
+    if (before == 0 && uart16550_model_rx_space(m) > 0 && m->hooks.rx_room)
+        m->hooks.rx_room(m->hooks.ctx);
+}
+//! [model-rx-room]
+
 static void uart16550__rx_clear(uart16550_model *m)
 {
     m->s.rx_head = 0;
     m->s.rx_count = 0;
     m->s.lsr &= (uint8_t)~(UART16550_LSR_DR | UART16550_LSR_ERR);
+    uart16550__rx_check(m);
 }
 
 static bool uart16550__rx_push(uart16550_model *m, uint8_t byte)
@@ -405,11 +488,13 @@ static bool uart16550__rx_push(uart16550_model *m, uint8_t byte)
         s->lsr |= UART16550_LSR_OE;
         if (!uart16550__fifo_on(m))
             s->rx[s->rx_head] = byte;
+        uart16550__rx_check(m);
         return false;
     }
     s->rx[(s->rx_head + s->rx_count) % UART16550_FIFO_SIZE] = byte;
     s->rx_count++;
     s->lsr |= UART16550_LSR_DR;
+    uart16550__rx_check(m);
     return true;
 }
 
@@ -424,6 +509,7 @@ static uint8_t uart16550__rx_pop(uart16550_model *m)
     s->rx_head = (uint8_t)((s->rx_head + 1) % UART16550_FIFO_SIZE);
     if (--s->rx_count == 0)
         s->lsr &= (uint8_t)~UART16550_LSR_DR;
+    uart16550__rx_check(m);
     return byte;
 }
 
@@ -455,25 +541,39 @@ static void uart16550__set_msr_lines(uart16550_model *m, uint8_t lines)
     m->s.msr = (uint8_t)(lines | (old & 0x0f) | delta);
 }
 
-UART16550_DEF void uart16550_model_init(uart16550_model *m, const uart16550_model_hooks *hooks)
+UART16550_DEF void uart16550_model_init(uart16550_model *m, const uart16550_model_hooks *h)
 {
-    uart16550_state *s = &m->s;
-    unsigned i;
+    for (size_t i = 0; i < sizeof *m; i++)
+        ((uint8_t *)m)[i] = 0;
+    if (h) {
+        m->hooks = *h;
+    } else {
+        m->hooks.tx = 0;
+        m->hooks.irq = 0;
+        m->hooks.rx_room = 0;
+        m->hooks.ctx = 0;
+    }
+    m->cfg.out2_gates_irq = true;
+    uart16550_model_reset(m);
+}
 
-    for (i = 0; i < sizeof *s; i++)
+UART16550_DEF void uart16550_model_reset(void *m)
+{
+    uart16550_model *uart = (uart16550_model *)m;
+    uart16550_state *s = &uart->s;
+    unsigned room = uart16550_model_rx_space(uart);
+    uint8_t level = s->irq_level; /* the board's line: told only if it falls */
+
+    for (size_t i = 0; i < sizeof *s; i++)
         ((uint8_t *)s)[i] = 0;
     s->version = UART16550_STATE_VERSION;
     s->lsr = UART16550_LSR_THRE | UART16550_LSR_TEMT;
     s->modem_in = UART16550_MSR_CTS | UART16550_MSR_DSR | UART16550_MSR_DCD;
     s->msr = s->modem_in;
-    if (hooks) {
-        m->hooks = *hooks;
-    } else {
-        m->hooks.tx = 0;
-        m->hooks.irq = 0;
-        m->hooks.ctx = 0;
-    }
-    m->out2_gates_irq = true;
+    s->irq_level = level;
+    uart16550__rx_check(uart);
+    uart16550__update_irq(uart); /* IER is 0: the line goes low */
+    uart16550__notify_room(uart, room);
 }
 
 UART16550_DEF unsigned uart16550_model_rx_space(const uart16550_model *m)
@@ -509,6 +609,7 @@ static uint8_t uart16550__read_reg(uart16550_model *m, unsigned reg)
     bool dlab = (s->lcr & UART16550_LCR_DLAB) != 0;
     uint8_t v;
 
+    UART16550_ASSERT(reg < UART16550_NREGS); /* the caller decoded it */
     switch (reg) {
     case UART16550_RBR:
         return dlab ? s->dll : uart16550__rx_pop(m);
@@ -539,11 +640,22 @@ static uint8_t uart16550__read_reg(uart16550_model *m, unsigned reg)
     return 0xff;
 }
 
-UART16550_DEF uint8_t uart16550_model_read(uart16550_model *m, unsigned reg)
+/* Every register is one byte wide (datasheet, "Register Summary"), so only
+   a one-byte access at offsets 0..7 is decoded. Anything else must not
+   reach a register: a two-byte read of RBR would otherwise pop a byte the
+   guest never sees. */
+UART16550_DEF uint64_t uart16550_model_read(void *m, uint64_t offset, unsigned width)
 {
-    uint8_t v = uart16550__read_reg(m, reg);
+    uart16550_model *uart = (uart16550_model *)m;
+    unsigned room;
+    uint8_t v;
 
-    uart16550__update_irq(m);
+    if (width != 1 || offset >= UART16550_NREGS)
+        return uart16550__all_ones(width);
+    room = uart16550_model_rx_space(uart);
+    v = uart16550__read_reg(uart, (unsigned)offset);
+    uart16550__update_irq(uart);
+    uart16550__notify_room(uart, room);
     return v;
 }
 //! [model-read]
@@ -573,6 +685,7 @@ static void uart16550__write_fcr(uart16550_model *m, uint8_t val)
     /* TX is instantaneous here, so clearing it has nothing to drop. Bits 1
        and 2 self-clear; keep the enable bit and the trigger level. */
     m->s.fcr = (uint8_t)(val & (UART16550_FCR_ENABLE | 0xc0));
+    uart16550__rx_check(m);
 }
 
 static void uart16550__write_reg(uart16550_model *m, unsigned reg, uint8_t val)
@@ -580,6 +693,7 @@ static void uart16550__write_reg(uart16550_model *m, unsigned reg, uint8_t val)
     uart16550_state *s = &m->s;
     bool dlab = (s->lcr & UART16550_LCR_DLAB) != 0;
 
+    UART16550_ASSERT(reg < UART16550_NREGS); /* the caller decoded it */
     switch (reg) {
     case UART16550_THR:
         if (dlab)
@@ -615,30 +729,57 @@ static void uart16550__write_reg(uart16550_model *m, unsigned reg, uint8_t val)
     }
 }
 
-UART16550_DEF void uart16550_model_write(uart16550_model *m, unsigned reg, uint8_t val)
+UART16550_DEF void uart16550_model_write(void *m, uint64_t offset, unsigned width,
+                                         uint64_t value)
 {
-    uart16550__write_reg(m, reg, val);
-    uart16550__update_irq(m);
+    uart16550_model *uart = (uart16550_model *)m;
+    unsigned room;
+
+    if (width != 1 || offset >= UART16550_NREGS)
+        return; /* not decoded: see uart16550_model_read() */
+    room = uart16550_model_rx_space(uart);
+    uart16550__write_reg(uart, (unsigned)offset, (uint8_t)value);
+    uart16550__update_irq(uart);
+    uart16550__notify_room(uart, room);
 }
 
-UART16550_DEF void uart16550_model_save(const uart16550_model *m, uart16550_state *out)
+UART16550_DEF int64_t uart16550_model_save(void *m, void *buf, size_t size)
 {
-    *out = m->s;
+    const uart16550_model *uart = (const uart16550_model *)m;
+
+    if (size < sizeof uart->s)
+        return -1;
+    uart16550__copy(buf, &uart->s, sizeof uart->s);
+    return (int64_t)sizeof uart->s;
 }
 
-UART16550_DEF bool uart16550_model_restore(uart16550_model *m, const uart16550_state *in)
+//! [model-restore]
+UART16550_DEF int64_t uart16550_model_restore(void *m, const void *buf, size_t size)
 {
-    /* A snapshot is input like any other: check what indexes memory. */
-    if (in->version != UART16550_STATE_VERSION || in->rx_head >= UART16550_FIFO_SIZE ||
-        in->rx_count > UART16550_FIFO_SIZE)
-        return false;
-    m->s = *in;
-    if (m->s.rx_count > uart16550__rx_cap(m))
-        m->s.rx_count = (uint8_t)uart16550__rx_cap(m);
-    /* The line follows the restored registers; the hook learns its level. */
-    uart16550__send_irq(m, uart16550__irq_pin(m));
-    return true;
+    uart16550_model *uart = (uart16550_model *)m;
+    uart16550_state in;
+    unsigned room;
+
+    /* A snapshot is input like any other: check what indexes memory
+       before any of it is used. */
+    if (size != sizeof in)
+        return -1;
+    uart16550__copy(&in, buf, sizeof in);
+    if (in.version != UART16550_STATE_VERSION || in.rx_head >= UART16550_FIFO_SIZE ||
+        in.rx_count > UART16550_FIFO_SIZE)
+        return -1;
+    room = uart16550_model_rx_space(uart);
+    uart->s = in;
+    if (uart->s.rx_count > uart16550__rx_cap(uart))
+        uart->s.rx_count = (uint8_t)uart16550__rx_cap(uart);
+    uart16550__rx_check(uart);
+    /* The line follows the restored registers; the hook learns its level
+       even if it did not change, since the board behind it may be new. */
+    uart16550__send_irq(uart, uart16550__irq_pin(uart));
+    uart16550__notify_room(uart, room);
+    return (int64_t)sizeof in;
 }
+//! [model-restore]
 
 #endif /* UART16550_IMPLEMENTATION */
 

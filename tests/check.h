@@ -6,8 +6,9 @@
    A failed check prints "file:line: FAIL ..." and the test goes on; a check
    is an expression giving its result, so `if (!CHECK(p)) return;` stops a
    test early. After each test: "ok NAME" or "FAIL NAME"; at the end
-   "N checks, M failed". The exit status is non-zero if a check failed or
-   none ran. Arguments, if any, name the tests to run (all by default).
+   "N checks, M failed". A test that made no check at all proves nothing,
+   so it is a failure too ("FAIL NAME: made no check", counted in M). The
+   exit status is non-zero if a check failed or none ran. Arguments, if any, name the tests to run (all by default).
    C11 and libc only; one test program per file (the counters are static). */
 #ifndef CHECK_H
 #define CHECK_H
@@ -60,7 +61,7 @@ static inline int check_run_(const check_test *t, size_t n, int argc, char **arg
     /* Line-buffered, so a sanitizer abort loses no earlier output. */
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (size_t i = 0; i < n; i++) {
-        long before = check_failed_;
+        long before = check_failed_, made = check_total_;
         int wanted = argc < 2;
 
         for (int a = 1; a < argc; a++)
@@ -68,6 +69,11 @@ static inline int check_run_(const check_test *t, size_t n, int argc, char **arg
         if (!wanted)
             continue;
         t[i].fn();
+        if (check_total_ == made) {
+            check_failed_++;
+            printf("FAIL %s: made no check\n", t[i].name);
+            continue;
+        }
         printf("%s %s\n", check_failed_ == before ? "ok" : "FAIL", t[i].name);
     }
     printf("%ld checks, %ld failed\n", check_total_, check_failed_);

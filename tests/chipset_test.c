@@ -1,7 +1,10 @@
 /* chipset_test.c - hdr/chipset.h: the build's error report (every conflict
    at once, with both names and ranges), dispatch against a plain linear scan
-   over random addresses, unclaimed accesses and their rate-limited warning,
-   counters, advance and lifecycle order.
+   over random addresses, ranges mapped at device offsets (the 8259 pair's
+   shape, shared offsets, huge ones), unclaimed accesses and their
+   rate-limited warning, counters, advance and lifecycle order, and the
+   machine's saved state. White-box: it reads the chipset's fields and calls
+   its private chipset__ helpers.
 
    Prints `ok NAME` or `FAIL NAME: why` per test; exits non-zero on failure.
 */
@@ -10,32 +13,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every CHIPSET_ASSERT that trips is counted: no test expects one. */
-static unsigned assert_hits;
-#define CHIPSET_ASSERT(c) ((c) ? (void)0 : (void)assert_hits++)
+/* A CHIPSET_ASSERT that trips is a bug in the chipset: no test expects one,
+   so it aborts the run. Every evaluation is counted, so asserts_wired can
+   tell that the assertions are really there. */
+static unsigned long asserts_run;
+
+static void assert_failed(const char *cond, const char *file, int line)
+{
+    printf("%s:%d: CHIPSET_ASSERT(%s) failed\n", file, line, cond);
+    abort();
+}
+
+#define CHIPSET_ASSERT(c) \
+    (asserts_run++, (c) ? (void)0 : assert_failed(#c, __FILE__, __LINE__))
 #define CHIPSET_IMPLEMENTATION
 #include "chipset.h"
 
-/* ---- harness: tests/check.h, plus CHECK_STR and the CHIPSET_ASSERT count ---- */
+/* ---- harness: tests/check.h, plus CHECK_STR ---- */
 
 #include "check.h"
 
 static long test_fails_before; /* check_failed_ when the test began */
 #define test_failed (check_failed_ != test_fails_before)
 
+/* A NULL on either side fails the check rather than the run. */
 #define CHECK_STR(a, b) do {                                                  \
         const char *a_ = (a), *b_ = (b);                                      \
-        if (!CHECK(strcmp(a_, b_) == 0))                                      \
-            printf("  got \"%s\", want \"%s\"\n", a_, b_);                   \
+        if (!CHECK(a_ && b_ && strcmp(a_, b_) == 0))                          \
+            printf("  got \"%s\", want \"%s\"\n", a_ ? a_ : "(null)",         \
+                   b_ ? b_ : "(null)");                                       \
     } while (0)
 
 static void run_test(void (*fn)(void))
 {
     test_fails_before = check_failed_;
-    assert_hits = 0;
     fn();
-    if (!CHECK_EQ(assert_hits, 0))
-        printf("  CHIPSET_ASSERT tripped\n");
 }
 
 /* splitmix64: small, fixed seeds, the same on every host. */
@@ -167,7 +179,7 @@ static void test_the_example_line(void)
     chipset_add_range(&c, add(&c, "pic"), CHIPSET_PIO, 0x3f0, 16, NULL);
     chipset_add_range(&c, add(&c, "uart16550"), CHIPSET_PIO, 0x3f8, 8, NULL);
     CHECK_EQ(chipset_build(&c, e, 4), 1);
-    CHECK(!chipset_is_built(&c));
+    CHECK(!c.built);
     CHECK_EQ(e[0].kind, CHIPSET_ERR_CONFLICT);
     CHECK_STR(e[0].dev, "uart16550");
     CHECK_STR(e[0].other, "pic");
@@ -239,12 +251,12 @@ static void test_all_conflicts_at_once(void)
         CHECK_STR(seen.text[i], want[i]);
     }
     /* Unusable until a build succeeds: nothing reaches a device. */
-    CHECK(!chipset_is_built(&c));
+    CHECK(!c.built);
     CHECK_EQ(chipset_pio_read(&c, 0x21, 1), 0xff);
     chipset_mmio_write(&c, 0xfec00000, 4, 1);
     CHECK_EQ(tdevs[pic].calls + tdevs[8].calls, 0);
     CHECK_EQ(chipset_advance(&c, 0), CHIPSET_NEVER);
-    CHECK_EQ(chipset_save_device(&c, pic, line, sizeof line), (uint64_t)(int64_t)CHIPSET_ENOTBUILT);
+    CHECK_EQ(chipset__save_device(&c, pic, line, sizeof line), (uint64_t)(int64_t)CHIPSET_ENOTBUILT);
     CHECK_EQ(chipset_save(&c, line, sizeof line), (uint64_t)(int64_t)CHIPSET_ENOTBUILT);
     CHECK_EQ(chipset_restore(&c, line, 0), (uint64_t)(int64_t)CHIPSET_ENOTBUILT);
 }
@@ -285,7 +297,7 @@ static void test_capacity(void)
     CHECK_STR(line, "2 range(s) do not fit (capacity 1), the first is b/bar mmio 0x1000-0x100f");
     CHECK_STR(seen.text[2],
               "2 registration(s) had a null name or ops, or an unknown device or kind");
-    CHECK(!chipset_is_built(&c));
+    CHECK(!c.built);
 }
 
 static void test_build_closes_registration(void)
@@ -297,7 +309,7 @@ static void test_build_closes_registration(void)
 
     setup(&c, NDEV, NRANGE);
     CHECK_EQ(chipset_build(&c, NULL, 0), 0); /* empty is fine */
-    CHECK(chipset_is_built(&c));
+    CHECK(c.built);
     CHECK_EQ(chipset_add_device(&c, "late", &tdev_ops, NULL), (uint64_t)(int64_t)CHIPSET_EBUILT);
     CHECK_EQ(chipset_build(&c, NULL, 0), 0);
     /* Truncation: terminated, full length returned. */
@@ -643,6 +655,46 @@ static int64_t restore_it(void *ctx, const void *buf, size_t size)
     return size && ((const char *)buf)[0] == 'a' ? (int64_t)size : -101;
 }
 
+/* The index of the device called `name`, as chipset_visit_counters() walks
+   them, or -1. */
+typedef struct finder {
+    const char *name;
+    int at, seen;
+} finder;
+
+static void find_visit(void *ctx, const char *name, const chipset_counters *k)
+{
+    finder *f = ctx;
+
+    (void)k;
+    if (f->at < 0 && strcmp(name, f->name) == 0)
+        f->at = f->seen;
+    f->seen++;
+}
+
+static int index_of(const chipset *c, const char *name)
+{
+    finder f = { name, -1, 0 };
+
+    chipset_visit_counters(c, find_visit, &f);
+    return f.at;
+}
+
+/* One record of a saved machine, as chipset_save() lays it out: name length
+   (4 bytes, little-endian), name, state length (8 bytes), state. */
+static size_t record(unsigned char *p, const char *name, const void *state, size_t n)
+{
+    size_t len = strlen(name);
+
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(len >> (8 * i));
+    memcpy(p + 4, name, len);
+    for (int i = 0; i < 8; i++)
+        p[4 + len + (size_t)i] = (unsigned char)((uint64_t)n >> (8 * i));
+    memcpy(p + 12 + len, state, n);
+    return 12 + len + n;
+}
+
 static void test_advance_and_lifecycle(void)
 {
     static const chipset_ops a_ops = { NULL, NULL, NULL, NULL, poll_a, ev_start, ev_stop,
@@ -655,6 +707,8 @@ static void test_advance_and_lifecycle(void)
                                        NULL };
     chipset c;
     char buf[8];
+    unsigned char img[32];
+    size_t n;
 
     setup(&c, NDEV, NRANGE);
     events[0] = 0;
@@ -675,17 +729,26 @@ static void test_advance_and_lifecycle(void)
     chipset_stop(&c);
     CHECK_STR(events, "start a start b start c reset a reset b stop c stop b stop a");
 
-    CHECK_EQ(chipset_find(&c, "b"), 2);
-    CHECK_EQ(chipset_find(&c, "nope"), (uint64_t)(int64_t)CHIPSET_EINVAL);
-    CHECK_EQ(chipset_save_device(&c, chipset_find(&c, "a"), buf, sizeof buf), 1);
+    /* Devices are known by name: in registration order to the monitor's
+       status output, and to a saved image, where an unknown name is refused
+       and a known one without a restore hook is not supported. */
+    CHECK_EQ(index_of(&c, "b"), 2);
+    CHECK_EQ(index_of(&c, "nope"), -1);
+    n = record(img, "nope", "a", 1);
+    CHECK_EQ(chipset_restore(&c, img, n), (uint64_t)(int64_t)CHIPSET_EINVAL);
+    n = record(img, "b", "a", 1);
+    CHECK_EQ(chipset_restore(&c, img, n), (uint64_t)(int64_t)CHIPSET_ENOTSUP);
+    /* One device at a time, through the helpers chipset_save() and
+       chipset_restore() use. */
+    CHECK_EQ(chipset__save_device(&c, index_of(&c, "a"), buf, sizeof buf), 1);
     CHECK_EQ(buf[0], 'a');
-    CHECK_EQ(chipset_save_device(&c, 0, buf, 0), (uint64_t)(int64_t)-100);
-    CHECK_EQ(chipset_restore_device(&c, 0, buf, 1), 1);
-    CHECK_EQ(chipset_restore_device(&c, 0, "x", 1), (uint64_t)(int64_t)-101);
-    CHECK_EQ(chipset_save_device(&c, 2, buf, sizeof buf), (uint64_t)(int64_t)CHIPSET_ENOTSUP);
-    CHECK_EQ(chipset_restore_device(&c, 2, buf, 1), (uint64_t)(int64_t)CHIPSET_ENOTSUP);
-    CHECK_EQ(chipset_save_device(&c, 4, buf, sizeof buf), (uint64_t)(int64_t)CHIPSET_EINVAL);
-    CHECK_EQ(chipset_save_device(&c, -1, buf, sizeof buf), (uint64_t)(int64_t)CHIPSET_EINVAL);
+    CHECK_EQ(chipset__save_device(&c, 0, buf, 0), (uint64_t)(int64_t)-100);
+    CHECK_EQ(chipset__restore_device(&c, 0, buf, 1), 1);
+    CHECK_EQ(chipset__restore_device(&c, 0, "x", 1), (uint64_t)(int64_t)-101);
+    CHECK_EQ(chipset__save_device(&c, 2, buf, sizeof buf), (uint64_t)(int64_t)CHIPSET_ENOTSUP);
+    CHECK_EQ(chipset__restore_device(&c, 2, buf, 1), (uint64_t)(int64_t)CHIPSET_ENOTSUP);
+    CHECK_EQ(chipset__save_device(&c, 4, buf, sizeof buf), (uint64_t)(int64_t)CHIPSET_EINVAL);
+    CHECK_EQ(chipset__save_device(&c, -1, buf, sizeof buf), (uint64_t)(int64_t)CHIPSET_EINVAL);
 }
 
 static void test_advance_without_pollers(void)
@@ -788,6 +851,290 @@ static void test_save_restore_machine(void)
     CHECK_EQ(chipset_save(&c, buf, 18), (uint64_t)(int64_t)-7);
 }
 
+/* ---- ranges at device offsets ---- */
+
+/* One access through the chipset, and what the device saw of it. */
+static void check_at(chipset *c, int dev, chipset_kind kind, uint64_t addr, unsigned width,
+                     uint64_t offset)
+{
+    const tdev *t = &tdevs[dev];
+    uint64_t mask = width >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * width)) - 1;
+    uint64_t value = 0x1234567890abcdefu ^ addr;
+    uint64_t got;
+    int calls = t->calls;
+
+    got = kind == CHIPSET_PIO ? chipset_pio_read(c, (uint16_t)addr, width)
+                              : chipset_mmio_read(c, addr, width);
+    CHECK_EQ(got, tdev_reply(t, offset) & mask);
+    CHECK_EQ(t->calls, calls + 1);
+    CHECK_EQ(t->kind, kind);
+    CHECK_EQ(t->offset, offset);
+    CHECK_EQ(t->width, width);
+    CHECK_EQ(t->is_write, 0);
+    if (kind == CHIPSET_PIO)
+        chipset_pio_write(c, (uint16_t)addr, width, value);
+    else
+        chipset_mmio_write(c, addr, width, value);
+    CHECK_EQ(t->calls, calls + 2);
+    CHECK_EQ(t->offset, offset);
+    CHECK_EQ(t->width, width);
+    CHECK_EQ(t->is_write, 1);
+    CHECK_EQ(t->value, value & mask);
+    if (test_failed)
+        printf("  at %s 0x%" PRIx64 " width %u\n", kind == CHIPSET_PIO ? "port" : "mmio", addr,
+               width);
+}
+
+/* The 8259 pair's shape: one device, its master, slave and ELCR ports at
+   offsets 0, 2 and 4 of one offset space, next to another device. */
+static void test_ranges_at_offsets(void)
+{
+    static const struct { uint16_t port; unsigned width; uint64_t offset; } at[] = {
+        { 0x20, 1, 0 }, { 0x21, 1, 1 }, { 0xa0, 1, 2 }, { 0xa1, 1, 3 }, { 0x4d0, 1, 4 },
+        { 0x4d1, 1, 5 }, { 0x20, 2, 0 }, { 0xa0, 2, 2 }, { 0x4d0, 2, 4 },
+    };
+    size_t nat = sizeof at / sizeof at[0];
+    chipset c;
+    int pic, imcr;
+
+    setup(&c, NDEV, NRANGE);
+    memset(&visited, 0, sizeof visited);
+    pic = add(&c, "pic");
+    imcr = add(&c, "imcr");
+    CHECK_EQ(chipset_add_range_at(&c, pic, CHIPSET_PIO, 0x20, 2, "master", 0), 0);
+    CHECK_EQ(chipset_add_range_at(&c, pic, CHIPSET_PIO, 0xa0, 2, "slave", 2), 0);
+    CHECK_EQ(chipset_add_range_at(&c, pic, CHIPSET_PIO, 0x4d0, 2, "elcr", 4), 0);
+    CHECK_EQ(chipset_add_range_at(&c, pic, CHIPSET_MMIO, 0xfec00000, 0x10, "window", 0x100), 0);
+    CHECK_EQ(chipset_add_range(&c, imcr, CHIPSET_PIO, 0x22, 2, NULL), 0); /* right after master */
+    CHECK_EQ(chipset_build(&c, NULL, 0), 0);
+    CHECK_EQ(seen.errors, 0);
+
+    for (size_t i = 0; i < nat; i++)
+        check_at(&c, pic, CHIPSET_PIO, at[i].port, at[i].width, at[i].offset);
+    check_at(&c, pic, CHIPSET_MMIO, 0xfec00000, 4, 0x100);
+    check_at(&c, pic, CHIPSET_MMIO, 0xfec00008, 8, 0x108);
+    check_at(&c, pic, CHIPSET_MMIO, 0xfec0000f, 1, 0x10f);
+    check_at(&c, imcr, CHIPSET_PIO, 0x22, 1, 0);
+    check_at(&c, imcr, CHIPSET_PIO, 0x23, 1, 1);
+    CHECK_EQ(tdevs[pic].calls, 2 * (int)nat + 6);
+
+    /* Straddling the end of a mapped range is still unclaimed. */
+    CHECK_EQ(chipset_pio_read(&c, 0x21, 2), 0xffff);     /* master into the imcr */
+    CHECK_EQ(chipset_pio_read(&c, 0xa1, 4), 0xffffffffu); /* slave into a hole */
+    chipset_pio_write(&c, 0x4d1, 2, 0x55);
+    CHECK_EQ(chipset_pio_read(&c, 0x1f, 2), 0xffff);     /* a hole into master */
+    CHECK_EQ(chipset_mmio_read(&c, 0xfec0000c, 8), UINT64_MAX);
+    CHECK_EQ(tdevs[pic].calls, 2 * (int)nat + 6);
+    CHECK_EQ(tdevs[imcr].calls, 4);
+    CHECK_EQ(seen.warnings, 5);
+    CHECK_STR(seen.warned[0].near, "pic");
+    CHECK_STR(seen.warned[1].near, "pic");
+    CHECK_STR(seen.warned[2].near, "pic");
+    CHECK(seen.warned[3].near == NULL);
+    CHECK_STR(seen.warned[4].near, "pic");
+    CHECK_EQ(chipset_unclaimed_count(&c, CHIPSET_PIO), 4);
+    CHECK_EQ(chipset_unclaimed_count(&c, CHIPSET_MMIO), 1);
+
+    /* One device, four ranges, two spaces: its counters add them up. */
+    chipset_visit_counters(&c, visit, NULL);
+    CHECK_EQ(visited.visits, 2);
+    CHECK_STR(visited.names[0], "pic");
+    CHECK_EQ(visited.k[0].reads[CHIPSET_PIO], nat);
+    CHECK_EQ(visited.k[0].writes[CHIPSET_PIO], nat);
+    CHECK_EQ(visited.k[0].reads[CHIPSET_MMIO], 3);
+    CHECK_EQ(visited.k[0].writes[CHIPSET_MMIO], 3);
+    CHECK_STR(visited.names[1], "imcr");
+    CHECK_EQ(visited.k[1].reads[CHIPSET_PIO], 2);
+    CHECK_EQ(visited.k[1].writes[CHIPSET_PIO], 2);
+    CHECK_EQ(visited.k[1].reads[CHIPSET_MMIO] + visited.k[1].writes[CHIPSET_MMIO], 0);
+}
+
+/* The build checks addresses only: ranges may share offsets, but never an
+   address, whatever offsets they map. */
+static void test_ranges_share_offsets(void)
+{
+    static const char *want[] = {
+        "x/b port 0x102-0x105 conflicts with x/a port 0x100-0x103",
+        "x/c port 0x100-0x103 conflicts with x/a port 0x100-0x103",
+        "x/c port 0x100-0x103 conflicts with x/b port 0x102-0x105",
+        "y/e mmio 0x2008-0x2017 conflicts with y/d mmio 0x2000-0x200f",
+    };
+    size_t nwant = sizeof want / sizeof want[0];
+    chipset c;
+    chipset_error e[8];
+    char line[160];
+    int m, t, x, y;
+
+    setup(&c, NDEV, NRANGE);
+    m = add(&c, "mirror");
+    t = add(&c, "twin");
+    CHECK_EQ(chipset_add_range_at(&c, m, CHIPSET_PIO, 0x60, 4, "low", 0), 0);
+    CHECK_EQ(chipset_add_range_at(&c, m, CHIPSET_PIO, 0x64, 4, "high", 0), 0); /* again 0-3 */
+    CHECK_EQ(chipset_add_range_at(&c, m, CHIPSET_MMIO, 0x60, 4, "mmio", 0), 0);
+    CHECK_EQ(chipset_add_range_at(&c, t, CHIPSET_PIO, 0x70, 4, NULL, 0), 0);
+    CHECK_EQ(chipset_build(&c, NULL, 0), 0);
+    CHECK_EQ(seen.errors, 0);
+    check_at(&c, m, CHIPSET_PIO, 0x62, 1, 2);
+    check_at(&c, m, CHIPSET_PIO, 0x66, 1, 2);
+    check_at(&c, m, CHIPSET_PIO, 0x64, 4, 0);
+    check_at(&c, m, CHIPSET_MMIO, 0x61, 1, 1);
+    check_at(&c, t, CHIPSET_PIO, 0x72, 2, 2);
+    CHECK_EQ(tdevs[m].calls, 8);
+    /* Low's last offset and high's first are both the device's, but the
+       access spans two ranges: unclaimed. */
+    CHECK_EQ(chipset_pio_read(&c, 0x63, 2), 0xffff);
+    CHECK_STR(seen.warned[0].near, "mirror");
+    CHECK_EQ(tdevs[m].calls, 8);
+
+    setup(&c, NDEV, NRANGE);
+    x = add(&c, "x");
+    y = add(&c, "y");
+    chipset_add_range_at(&c, x, CHIPSET_PIO, 0x100, 4, "a", 0);
+    chipset_add_range_at(&c, x, CHIPSET_PIO, 0x102, 4, "b", 8);  /* other offsets */
+    chipset_add_range_at(&c, x, CHIPSET_PIO, 0x100, 4, "c", 0);  /* the same ones */
+    chipset_add_range_at(&c, y, CHIPSET_MMIO, 0x2000, 0x10, "d", 0x40);
+    chipset_add_range_at(&c, y, CHIPSET_MMIO, 0x2008, 0x10, "e", 0x40);
+    CHECK_EQ(chipset_build(&c, e, 8), nwant);
+    CHECK_EQ(seen.errors, nwant);
+    for (size_t i = 0; i < nwant && i < (size_t)seen.errors; i++) {
+        chipset_format_error(&e[i], line, sizeof line);
+        CHECK_STR(line, want[i]);
+    }
+    CHECK_EQ(e[0].range.offset, 8);
+    CHECK_EQ(e[0].other_range.offset, 0);
+    CHECK_EQ(e[3].range.offset, 0x40);
+    CHECK(!c.built);
+}
+
+/* Offsets are passed as given, addr - base + offset mod 2^64: near the top
+   the device sees UINT64_MAX - 1, UINT64_MAX, then 0, 1; the chipset's own
+   sums (range ends, lookup) never involve the offset. */
+static void test_ranges_at_huge_offset(void)
+{
+    const uint64_t top = UINT64_MAX - 1;
+    chipset c;
+    int far;
+
+    setup(&c, NDEV, NRANGE);
+    far = add(&c, "far");
+    CHECK_EQ(chipset_add_range_at(&c, far, CHIPSET_PIO, 0x60, 2, NULL, top), 0);
+    CHECK_EQ(chipset_add_range_at(&c, far, CHIPSET_PIO, 0x70, 4, "wraps", top), 0);
+    CHECK_EQ(chipset_add_range_at(&c, far, CHIPSET_MMIO, UINT64_MAX - 1, 2, "top", top), 0);
+    CHECK_EQ(chipset_build(&c, NULL, 0), 0);
+    CHECK_EQ(seen.errors, 0);
+
+    check_at(&c, far, CHIPSET_PIO, 0x60, 1, top);
+    check_at(&c, far, CHIPSET_PIO, 0x61, 1, UINT64_MAX);
+    check_at(&c, far, CHIPSET_PIO, 0x60, 2, top);
+    check_at(&c, far, CHIPSET_PIO, 0x72, 1, 0);
+    check_at(&c, far, CHIPSET_PIO, 0x73, 1, 1);
+    check_at(&c, far, CHIPSET_PIO, 0x72, 2, 0);
+    check_at(&c, far, CHIPSET_PIO, 0x70, 4, top); /* offset + width wraps: the device's business */
+    check_at(&c, far, CHIPSET_MMIO, UINT64_MAX, 1, UINT64_MAX);
+    check_at(&c, far, CHIPSET_MMIO, UINT64_MAX - 1, 2, top);
+    CHECK_EQ(tdevs[far].calls, 18);
+    /* Past a range's end is unclaimed, as anywhere. */
+    CHECK_EQ(chipset_pio_read(&c, 0x61, 2), 0xffff);
+    CHECK_EQ(chipset_mmio_read(&c, UINT64_MAX - 1, 4), 0xffffffffu);
+    CHECK_EQ(chipset_mmio_read(&c, UINT64_MAX, 2), 0xffff);
+    CHECK_EQ(tdevs[far].calls, 18);
+    CHECK_EQ(seen.warnings, 3);
+    CHECK_STR(seen.warned[2].near, "far");
+}
+
+static int64_t tdev_save(void *ctx, void *buf, size_t size)
+{
+    const tdev *t = ctx;
+
+    if (size < 8)
+        return -9;
+    memcpy(buf, &t->value, 8);
+    return 8;
+}
+
+static int64_t tdev_restore(void *ctx, const void *buf, size_t size)
+{
+    tdev *t = ctx;
+
+    if (size != 8)
+        return -10;
+    memcpy(&t->value, buf, 8);
+    return 8;
+}
+
+/* Where a device is mapped is the board's, not the machine's state: the
+   image is the same with or without ranges, and restoring it leaves the
+   mapping alone. */
+static void test_ranges_at_save_restore(void)
+{
+    static const chipset_ops ops = { tdev_pio_read, tdev_pio_write, NULL, NULL, NULL, NULL,
+                                     NULL, NULL, tdev_save, tdev_restore };
+    unsigned char plain[64], img[64];
+    int64_t n, m;
+    chipset c;
+    int pic;
+
+    setup(&c, NDEV, NRANGE);
+    CHECK_EQ(chipset_add_device(&c, "pic", &ops, &tdevs[0]), 0);
+    CHECK_EQ(chipset_build(&c, NULL, 0), 0);
+    tdevs[0].value = 0x4d;
+    m = chipset_save(&c, plain, sizeof plain);
+    CHECK_EQ(m, 4 + 3 + 8 + 8);
+
+    setup(&c, NDEV, NRANGE);
+    pic = chipset_add_device(&c, "pic", &ops, &tdevs[0]);
+    CHECK_EQ(pic, 0);
+    chipset_add_range_at(&c, pic, CHIPSET_PIO, 0x20, 2, "master", 0);
+    chipset_add_range_at(&c, pic, CHIPSET_PIO, 0xa0, 2, "slave", 2);
+    chipset_add_range_at(&c, pic, CHIPSET_PIO, 0x4d0, 2, "elcr", 4);
+    CHECK_EQ(chipset_build(&c, NULL, 0), 0);
+    chipset_pio_write(&c, 0xa1, 1, 0x4d);
+    CHECK_EQ(tdevs[0].offset, 3);
+    n = chipset_save(&c, img, sizeof img);
+    CHECK_EQ(n, m);
+    CHECK(n == m && memcmp(img, plain, (size_t)n) == 0);
+    chipset_pio_write(&c, 0x21, 1, 0x99);
+    CHECK_EQ(tdevs[0].value, 0x99);
+    CHECK_EQ(chipset_restore(&c, img, (size_t)n), n);
+    CHECK_EQ(tdevs[0].value, 0x4d);
+    check_at(&c, pic, CHIPSET_PIO, 0x4d1, 1, 5);
+    check_at(&c, pic, CHIPSET_PIO, 0xa0, 2, 2);
+    CHECK_EQ(chipset_restore(&c, img, (size_t)n - 1), (uint64_t)(int64_t)CHIPSET_EINVAL);
+}
+
+/* ---- CHIPSET_ASSERT ---- */
+
+/* The assertions are not decoration: the build evaluates one per pair of
+   neighbouring sorted ranges, and dispatch one per access that finds a
+   candidate range (this file's CHIPSET_ASSERT counts, and aborts on a
+   broken invariant). */
+static void test_asserts_wired(void)
+{
+    chipset c;
+    unsigned long n;
+    int d;
+
+    setup(&c, NDEV, NRANGE);
+    d = add(&c, "d");
+    chipset_add_range(&c, d, CHIPSET_PIO, 0x20, 2, NULL);
+    chipset_add_range(&c, d, CHIPSET_PIO, 0x10, 2, NULL);
+    chipset_add_range(&c, d, CHIPSET_MMIO, 0x1000, 4, NULL);
+    n = asserts_run;
+    CHECK_EQ(chipset_build(&c, NULL, 0), 0);
+    CHECK_EQ(asserts_run - n, 2);
+    n = asserts_run;
+    chipset_pio_read(&c, 0x11, 1);
+    CHECK_EQ(asserts_run - n, 1);
+    n = asserts_run;
+    chipset_pio_read(&c, 0x05, 1); /* below every range: no candidate */
+    CHECK_EQ(asserts_run - n, 0);
+    n = asserts_run;
+    chipset_mmio_write(&c, 0x1002, 2, 0);
+    chipset_mmio_read(&c, 0x1003, 2); /* straddles: still looked up */
+    CHECK_EQ(asserts_run - n, 2);
+    CHECK_EQ(tdevs[d].calls, 2);
+}
+
 /* Each test runs through run_test(). */
 static void run_the_example_line(void) { run_test(test_the_example_line); }
 static void run_all_conflicts_at_once(void) { run_test(test_all_conflicts_at_once); }
@@ -801,6 +1148,11 @@ static void run_counters(void) { run_test(test_counters); }
 static void run_advance_and_lifecycle(void) { run_test(test_advance_and_lifecycle); }
 static void run_advance_without_pollers(void) { run_test(test_advance_without_pollers); }
 static void run_save_restore_machine(void) { run_test(test_save_restore_machine); }
+static void run_ranges_at_offsets(void) { run_test(test_ranges_at_offsets); }
+static void run_ranges_share_offsets(void) { run_test(test_ranges_share_offsets); }
+static void run_ranges_at_huge_offset(void) { run_test(test_ranges_at_huge_offset); }
+static void run_ranges_at_save_restore(void) { run_test(test_ranges_at_save_restore); }
+static void run_asserts_wired(void) { run_test(test_asserts_wired); }
 
 CHECK_MAIN(
     { "the_example_line", run_the_example_line },
@@ -814,4 +1166,9 @@ CHECK_MAIN(
     { "counters", run_counters },
     { "advance_and_lifecycle", run_advance_and_lifecycle },
     { "advance_without_pollers", run_advance_without_pollers },
-    { "save_restore_machine", run_save_restore_machine })
+    { "save_restore_machine", run_save_restore_machine },
+    { "ranges_at_offsets", run_ranges_at_offsets },
+    { "ranges_share_offsets", run_ranges_share_offsets },
+    { "ranges_at_huge_offset", run_ranges_at_huge_offset },
+    { "ranges_at_save_restore", run_ranges_at_save_restore },
+    { "asserts_wired", run_asserts_wired })

@@ -1,9 +1,48 @@
 #!/bin/sh
 # doxygen.sh ROOT - render the book into a scratch directory; any warning
 # fails (the Doxyfile says WARN_AS_ERROR = FAIL_ON_WARNINGS).
+#
+# Then check what Doxygen does not warn about: a table it failed to parse
+# (an unescaped | inside inline code is enough) is printed silently as one
+# paragraph of raw "| a | b | |---|" text. So every chapter must have its
+# page, every table in its Markdown (counted by its |---| separator rows,
+# outside ``` fences) must be a <table class="markdownTable"> there, and no
+# raw table row may be left in the page's text.
 set -eu
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cd "$1"
-BOOK_OUT=$out doxygen Doxyfile
-echo "doxygen: the book renders with no warnings"
+rc=0
+BOOK_OUT=$out doxygen Doxyfile || rc=$?
+[ $rc -eq 0 ] || echo "doxygen: doxygen exited $rc (its warnings are above)"
+
+for md in book/*.md; do
+    # The page is named after the chapter's {#id}; the main page is index.html.
+    id=$(sed -n '1s/.*{#\([A-Za-z0-9_]*\)}.*/\1/p' "$md")
+    [ "$id" != mainpage ] || id=index
+    page=$out/html/$id.html
+    if [ -z "$id" ]; then
+        echo "doxygen: $md: its first line has no {#id}"
+        rc=1; continue
+    fi
+    if [ ! -f "$page" ]; then
+        echo "doxygen: $md: not rendered, no $id.html (is it in the Doxyfile's INPUT?)"
+        rc=1; continue
+    fi
+    want=$(awk '/^(```|~~~)/ { fence = !fence; next }
+                !fence && /^\|[ :|-]*-[ :|-]*$/ { n++ }
+                END { print n + 0 }' "$md")
+    got=$(grep -o 'class="markdownTable"' "$page" | wc -l)
+    # A row left as text: a line (or a paragraph) that begins with |, or a
+    # separator row, whose dashes Doxygen turns into &mdash; or &ndash;.
+    raw=$(grep -n -e '^[[:space:]]*|' -e '<p[^>]*>[[:space:]]*|' \
+                  -e '|&[mn]dash;' -e '|[ :]*---' "$page" | cut -c1-120 || true)
+    if [ "$got" -ne "$want" ] || [ -n "$raw" ]; then
+        echo "doxygen: $md: a table did not render ($want in the Markdown, $got in $id.html)"
+        [ -z "$raw" ] || printf '%s\n' "$raw" | sed "s|^|    $id.html:|"
+        rc=1
+    fi
+done
+
+[ $rc -eq 0 ] || exit 1
+echo "doxygen: the book renders with no warnings, and every table as a table"

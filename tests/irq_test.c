@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,6 +17,8 @@
 static unsigned long ctz_calls, xchg_calls;
 #define IRQ_CTZ(x) (ctz_calls++, (unsigned)__builtin_ctz(x))
 #define IRQ_ATOMIC_XCHG(p, v) (xchg_calls++, __atomic_exchange_n((p), (v), __ATOMIC_ACQUIRE))
+/* Invariants abort the test (a failed one is a bug in irq.h, never input). */
+#define IRQ_ASSERT(c) do { if (!(c)) { fprintf(stderr, "IRQ_ASSERT(%s) failed\n", #c); abort(); } } while (0)
 #define IRQ_IMPLEMENTATION
 #include "irq.h"
 

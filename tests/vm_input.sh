@@ -8,9 +8,9 @@
 # Each case makes its bad input in a fresh `mktemp -d` directory (removed
 # afterwards), runs BBVM on it and checks the exit status (2 for a usage
 # error, 4 for a kernel file error) and that stderr is exactly one line that
-# starts with "bbvm: " and names the problem (SECURITY.md, "Operator
-# input"). No case reaches /dev/kvm: bbvm checks its flags and the kernel
-# file before it opens it, so these run on machines without KVM.
+# starts with "bbvm: " and names the problem (book/security.md, rule 7).
+# No case reaches /dev/kvm: bbvm checks its flags and the kernel file
+# before it opens it, so these run on machines without KVM.
 # Exit 0 if the case passed; 1, with the reason on stdout, if it did not.
 set -u
 

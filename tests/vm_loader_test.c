@@ -8,10 +8,19 @@
    read past the end of the "file" is caught. A last pass flips random bytes
    of the good images: the loader must neither crash nor write out of range.
 
+   The start info and memory map are read back at the offsets the PVH ABI
+   gives (Xen's start_info.h), and through hdr/pvh.h's reader, the kernel's.
+
    Prints "ok NAME" or "FAIL NAME: why" per case; exits 1 if any failed.
-   Build: gcc -std=c11 -I../vm -fsanitize=address,undefined ... vm_loader_test.c
+   Build: gcc -std=c11 -I../hdr -fsanitize=address,undefined ... vm_loader_test.c
           ../vm/loader.c */
+#define PVH_IMPLEMENTATION      /* hdr/pvh.h, which loader.h includes */
+#define PVH_STATIC
 #include "../vm/loader.h"
+
+#define ACPI_IMPLEMENTATION     /* hdr/acpi.h: the little-endian helpers */
+#define ACPI_STATIC
+#include "acpi.h"
 
 #include <elf.h>
 #include <stdarg.h>
@@ -49,13 +58,7 @@ static int failures;
 
 /* ---- building images ----------------------------------------------------- */
 
-static void wr(uint8_t *p, uint64_t v, size_t n)
-{
-    for (size_t i = 0; i < n; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-#define SET(p, T, f, v) wr((p) + offsetof(T, f), (v), sizeof(((T *)0)->f))
+#define SET(p, T, f, v) acpi_putn((p) + offsetof(T, f), (v), sizeof(((T *)0)->f))
 #define EH(im, f, v) \
     ((im)->is64 ? SET((im)->buf, Elf64_Ehdr, f, v) : SET((im)->buf, Elf32_Ehdr, f, v))
 #define PH(im, i, f, v)                                                   \
@@ -81,11 +84,11 @@ static size_t put_note(uint8_t *p, const char *name, uint32_t type, uint64_t des
 {
     uint32_t namesz = (uint32_t)strlen(name) + 1, nlen = (namesz + a - 1) & ~(a - 1);
 
-    wr(p, namesz, 4);
-    wr(p + 4, descsz, 4);
-    wr(p + 8, type, 4);
+    acpi_put32(p, namesz);
+    acpi_put32(p + 4, descsz);
+    acpi_put32(p + 8, type);
     memcpy(p + 12, name, namesz);
-    wr(p + 12 + nlen, desc, descsz);
+    acpi_putn(p + 12 + nlen, desc, descsz);
     return 12 + nlen + ((descsz + a - 1) & ~(a - 1));
 }
 
@@ -354,19 +357,19 @@ static void segment_cases(bool is64)
     CASE("offset-filesz-past-eof", PH(&im, 2, p_offset, DATA_OFF + 1), LOADER_E_SEG_FILE);
     CASE("offset-past-eof", PH(&im, 2, p_offset, 0xfffffff0u), LOADER_E_SEG_FILE);
     CASE("note-segment-past-eof", PH(&im, 1, p_filesz, 0x10000), LOADER_E_SEG_FILE);
-    CASE("entry-outside-segments", wr(im.buf + im.pvh_note + 16, 0x300000, 4),
+    CASE("entry-outside-segments", acpi_put32(im.buf + im.pvh_note + 16, 0x300000),
          LOADER_E_ENTRY);
-    CASE("entry-in-bss-tail", wr(im.buf + im.pvh_note + 16, TEXT_PADDR + TEXT_FILESZ, 4),
+    CASE("entry-in-bss-tail", acpi_put32(im.buf + im.pvh_note + 16, TEXT_PADDR + TEXT_FILESZ),
          LOADER_E_ENTRY);
     CASE("missing-pvh-note", PH(&im, 1, p_type, PT_NULL), LOADER_E_NO_PVH);
     CASE("pvh-note-wrong-name", im.buf[im.pvh_note + 14] = 'm', LOADER_E_NO_PVH);
-    CASE("pvh-note-wrong-type", wr(im.buf + im.pvh_note + 8, 17, 4), LOADER_E_NO_PVH);
-    CASE("note-namesz-huge", wr(im.buf + NOTE_OFF, 0xffffffffu, 4), LOADER_E_NOTE);
-    CASE("note-descsz-huge", wr(im.buf + NOTE_OFF + 4, 0xffffffffu, 4), LOADER_E_NOTE);
-    CASE("pvh-note-namesz-huge", wr(im.buf + im.pvh_note, 0xffffffffu, 4), LOADER_E_NOTE);
-    CASE("pvh-note-descsz-huge", wr(im.buf + im.pvh_note + 4, 0xffffffffu, 4),
+    CASE("pvh-note-wrong-type", acpi_put32(im.buf + im.pvh_note + 8, 17), LOADER_E_NO_PVH);
+    CASE("note-namesz-huge", acpi_put32(im.buf + NOTE_OFF, 0xffffffffu), LOADER_E_NOTE);
+    CASE("note-descsz-huge", acpi_put32(im.buf + NOTE_OFF + 4, 0xffffffffu), LOADER_E_NOTE);
+    CASE("pvh-note-namesz-huge", acpi_put32(im.buf + im.pvh_note, 0xffffffffu), LOADER_E_NOTE);
+    CASE("pvh-note-descsz-huge", acpi_put32(im.buf + im.pvh_note + 4, 0xffffffffu),
          LOADER_E_NOTE);
-    CASE("pvh-note-descsz-2", wr(im.buf + im.pvh_note + 4, 2, 4), LOADER_E_NOTE);
+    CASE("pvh-note-descsz-2", acpi_put32(im.buf + im.pvh_note + 4, 2), LOADER_E_NOTE);
 #undef CASE
 }
 
@@ -385,20 +388,11 @@ static void wide_cases(void)
     PH(&im, 2, p_memsz, 0x200);
     expect_reject("offset-wraps-2^64", &im, im.size, RAM_SIZE, LOADER_E_SEG_FILE);
     build(&im, true, false);
-    wr(im.buf + im.pvh_note + 16, 0x100000000ull + ENTRY, 8);
+    acpi_put64(im.buf + im.pvh_note + 16, 0x100000000ull + ENTRY);
     expect_reject("entry-above-4g", &im, im.size, RAM_SIZE, LOADER_E_ENTRY);
 }
 
 /* ---- start info ---------------------------------------------------------- */
-
-static uint64_t rd(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-
-    while (n--)
-        v = v << 8 | p[n];
-    return v;
-}
 
 static bool memmap_ok(const char *name, const uint8_t *e)
 {
@@ -407,10 +401,32 @@ static bool memmap_ok(const char *name, const uint8_t *e)
     };
 
     for (int i = 0; i < 3; i++, e += 24)
-        if (rd(e, 8) != want[i][0] || rd(e + 8, 8) != want[i][1] || rd(e + 16, 4) != want[i][2])
-            return fail(name, "memmap entry %d is {%#llx, %#llx, %llu}", i,
-                        (unsigned long long)rd(e, 8), (unsigned long long)rd(e + 8, 8),
-                        (unsigned long long)rd(e + 16, 4));
+        if (acpi_get64(e) != want[i][0] || acpi_get64(e + 8) != want[i][1] ||
+            acpi_get32(e + 16) != want[i][2] || acpi_get32(e + 20) != 0)
+            return fail(name, "memmap entry %d is {%#llx, %#llx, %lu, %lu}", i,
+                        (unsigned long long)acpi_get64(e), (unsigned long long)acpi_get64(e + 8),
+                        (unsigned long)acpi_get32(e + 16), (unsigned long)acpi_get32(e + 20));
+    return true;
+}
+
+/* What the kernel's reader (hdr/pvh.h) makes of the same bytes: a valid
+   start info, and all the RAM the map gives, the legacy hole excepted. */
+static bool kernel_view_ok(const char *name, uint32_t si)
+{
+    hvm_start_info info;
+    hvm_memmap_table_entry map[3];
+    uint64_t ram_bytes;
+
+    memcpy(&info, ram + si, sizeof info);
+    if (!pvh_start_info_valid(&info, sizeof info))
+        return fail(name, "pvh_start_info_valid() refuses the loader's start info");
+    if (info.memmap_entries != 3 || info.memmap_paddr != LOADER_MEMMAP_PADDR)
+        return fail(name, "the kernel sees %lu entries at %#llx",
+                    (unsigned long)info.memmap_entries, (unsigned long long)info.memmap_paddr);
+    memcpy(map, ram + info.memmap_paddr, sizeof map);
+    ram_bytes = pvh_memmap_ram(map, info.memmap_entries);
+    if (ram_bytes != RAM_SIZE - (0x100000 - 0x9fc00))
+        return fail(name, "the kernel counts %#llx bytes of RAM", (unsigned long long)ram_bytes);
     return true;
 }
 
@@ -418,14 +434,19 @@ static bool start_info_ok(const char *name, uint32_t si, const char *cmdline)
 {
     const uint8_t *p = ram + si;
 
-    if (rd(p, 4) != LOADER_START_MAGIC || rd(p + 4, 4) != 1)
-        return fail(name, "magic %#llx version %llu", (unsigned long long)rd(p, 4),
-                    (unsigned long long)rd(p + 4, 4));
-    if (rd(p + 24, 8) != LOADER_CMDLINE_PADDR || strcmp((char *)ram + LOADER_CMDLINE_PADDR, cmdline))
+    if (acpi_get32(p) != XEN_HVM_START_MAGIC_VALUE || acpi_get32(p + 4) != 1)
+        return fail(name, "magic %#lx version %lu", (unsigned long)acpi_get32(p),
+                    (unsigned long)acpi_get32(p + 4));
+    if (acpi_get64(p + 24) != LOADER_CMDLINE_PADDR ||
+        strcmp((char *)ram + LOADER_CMDLINE_PADDR, cmdline))
         return fail(name, "command line not where start info says");
-    if (rd(p + 32, 8) != 0 || rd(p + 40, 8) != LOADER_MEMMAP_PADDR || rd(p + 48, 4) != 3)
+    if (acpi_get64(p + 32) != 0 || acpi_get64(p + 40) != LOADER_MEMMAP_PADDR ||
+        acpi_get32(p + 48) != 3)
         return fail(name, "rsdp/memmap fields wrong");
-    return memmap_ok(name, ram + LOADER_MEMMAP_PADDR) &&
+    if (acpi_get32(p + 8) != 0 || acpi_get32(p + 12) != 0 || acpi_get64(p + 16) != 0 ||
+        acpi_get32(p + 52) != 0)
+        return fail(name, "flags, modules or reserved not 0");
+    return memmap_ok(name, ram + LOADER_MEMMAP_PADDR) && kernel_view_ok(name, si) &&
            ram_untouched(name, 0, LOADER_INFO_BASE) &&
            ram_untouched(name, LOADER_INFO_END, RAM_SIZE);
 }
@@ -453,6 +474,47 @@ static void start_info_cases(void)
         fail("start-info-cmdline-too-long", "accepted a %u-byte line", LOADER_CMDLINE_MAX + 1);
     else if (ram_untouched("start-info-cmdline-too-long", 0, RAM_SIZE))
         printf("ok start-info-cmdline-too-long\n");
+}
+
+/* hdr/pvh.h's reader on start infos no loader should write: a wrong magic,
+   too few bytes for the version, none at all; a version 0 start info in
+   its 40 bytes, and a newer version, are accepted. Its map helpers: a full
+   map refuses an entry, a lying map's RAM saturates instead of wrapping. */
+static void pvh_cases(void)
+{
+    hvm_start_info si;
+    hvm_memmap_table_entry map[2];
+    uint32_t n = 0;
+    bool ok = true;
+
+    pvh_start_info_init(&si);
+    ok &= si.magic == XEN_HVM_START_MAGIC_VALUE && si.version == 1 && si.rsdp_paddr == 0;
+    ok &= pvh_start_info_valid(&si, sizeof si);
+    ok &= !pvh_start_info_valid(&si, sizeof si - 1);            /* version 1 needs 56 */
+    ok &= !pvh_start_info_valid(NULL, sizeof si);
+    si.version = 0;
+    ok &= pvh_start_info_valid(&si, PVH_START_INFO_V0_SIZE);
+    ok &= !pvh_start_info_valid(&si, PVH_START_INFO_V0_SIZE - 1);
+    si.version = 7;
+    ok &= pvh_start_info_valid(&si, sizeof si);
+    si.magic ^= 0x80;
+    ok &= !pvh_start_info_valid(&si, sizeof si);
+    if (!ok)
+        fail("pvh-start-info-valid", "a start info judged wrongly");
+    else
+        printf("ok pvh-start-info-valid\n");
+
+    ok = pvh_memmap_add(map, &n, 2, 0x1000, UINT64_MAX - 0x10, XEN_HVM_MEMMAP_TYPE_RAM);
+    ok &= pvh_memmap_add(map, &n, 2, 0x2000, 0x20, XEN_HVM_MEMMAP_TYPE_RAM);
+    ok &= !pvh_memmap_add(map, &n, 2, 0x3000, 0x30, XEN_HVM_MEMMAP_TYPE_RAM) && n == 2;
+    ok &= map[1].addr == 0x2000 && map[1].size == 0x20 && map[1].reserved == 0;
+    ok &= pvh_memmap_ram(map, 2) == UINT64_MAX && pvh_memmap_ram(map, 0) == 0;
+    map[0].type = XEN_HVM_MEMMAP_TYPE_RESERVED;
+    ok &= pvh_memmap_ram(map, 2) == 0x20;
+    if (!ok)
+        fail("pvh-memmap", "pvh_memmap_add() or pvh_memmap_ram() wrong");
+    else
+        printf("ok pvh-memmap\n");
 }
 
 /* ---- random damage ------------------------------------------------------- */
@@ -500,6 +562,7 @@ int main(void)
     segment_cases(false);
     wide_cases();
     start_info_cases();
+    pvh_cases();
     random_damage();
     free(ram);
     free(fill);

@@ -14,13 +14,20 @@
    Last, random damage to the MADT and the FADT (checksums fixed up so the
    parsers run): no crash, no hang, under ASan and UBSan.
 
-   Build: gcc -std=c11 -fsanitize=address,undefined x64_acpi_test.c
+   The hand-made tables and the fix-ups use hdr/acpi.h's byte helpers and
+   checksum, at the spec's offsets written as numbers.
+
+   Build: gcc -std=c11 -I../hdr -fsanitize=address,undefined x64_acpi_test.c
           ../arch/x64/acpi.c ../vm/acpi.c */
 #define _GNU_SOURCE
 #include "check.h"
 
 #include "../arch/x64/acpi.h"
 #include "../vm/acpi.h"
+
+#define ACPI_IMPLEMENTATION     /* hdr/acpi.h: byte helpers and checksum */
+#define ACPI_STATIC
+#include "acpi.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -53,49 +60,17 @@ int kprintf(const char *fmt, ...)
 
 static uint64_t pa(size_t off) { return (uint64_t)(uintptr_t)(mem + off); }
 
-static uint64_t rd(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-
-    while (n--)
-        v = v << 8 | p[n];
-    return v;
-}
-
-static void wr(uint8_t *p, uint64_t v, size_t n)
-{
-    for (size_t i = 0; i < n; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-/* Set the checksum byte at p[at] so that len bytes sum to 0. */
-static void fix(uint8_t *p, size_t len, size_t at)
-{
-    uint8_t s = 0;
-
-    p[at] = 0;
-    for (size_t i = 0; i < len; i++)
-        s = (uint8_t)(s + p[i]);
-    p[at] = (uint8_t)-s;
-}
-
+/* Make the RSDP's checksums, or a table's, right again after a change. */
 static void fix_rsdp(uint8_t *p)
 {
-    fix(p, 20, 8);
+    acpi_set_checksum(p, 20, 8);
     if (p[15] >= 2)
-        fix(p, 36, 32);
+        acpi_set_checksum(p, 36, 32);
 }
 
-static void fix_table(uint8_t *p) { fix(p, rd(p + 4, 4), 9); }
+static void fix_table(uint8_t *p) { acpi_set_checksum(p, acpi_get32(p + 4), 9); }
 
-static bool table_sums_to_0(const uint8_t *p)
-{
-    uint8_t s = 0;
-
-    for (size_t i = 0; i < rd(p + 4, 4); i++)
-        s = (uint8_t)(s + p[i]);
-    return s == 0;
-}
+static bool table_sums_to_0(const uint8_t *p) { return acpi_sum(p, acpi_get32(p + 4)) == 0; }
 
 /* The fake physical memory, mapped on first use, cleared every time. */
 static bool setup(void)
@@ -126,19 +101,19 @@ static uint64_t monitor_tables(void)
 
     if (!setup() || acpi_build(mem, MEM_SIZE, 0, MEM_SIZE, &rsdp))
         return 0;
-    xsdt = rd(mem + rsdp + 24, 8);
+    xsdt = acpi_get64(mem + rsdp + 24);
     if (!CHECK(table_sums_to_0(mem + xsdt)))     /* as built, before any fix-up */
         return 0;
-    wr(mem + rsdp + 24, pa(xsdt), 8);
+    acpi_put64(mem + rsdp + 24, pa(xsdt));
     fix_rsdp(mem + rsdp);
-    for (uint32_t off = 36; off < rd(mem + xsdt + 4, 4); off += 8) {
-        t = rd(mem + xsdt + off, 8);
+    for (uint32_t off = 36; off < acpi_get32(mem + xsdt + 4); off += 8) {
+        t = acpi_get64(mem + xsdt + off);
         CHECK(table_sums_to_0(mem + t));
-        wr(mem + xsdt + off, pa(t), 8);
+        acpi_put64(mem + xsdt + off, pa(t));
         if (memcmp(mem + t, "FACP", 4) == 0) {       /* its DSDT pointers too */
             f = mem + t;
-            wr(f + 40, pa(rd(f + 40, 4)), 4);
-            wr(f + 140, pa(rd(f + 140, 8)), 8);
+            acpi_put32(f + 40, pa(acpi_get32(f + 40)));
+            acpi_put64(f + 140, pa(acpi_get64(f + 140)));
             fix_table(f);
         }
     }
@@ -150,17 +125,17 @@ static uint64_t monitor_tables(void)
 static uint8_t *fadt_of(uint64_t rsdp)
 {
     const uint8_t *r = (const uint8_t *)(uintptr_t)rsdp;
-    const uint8_t *x = (const uint8_t *)(uintptr_t)rd(r + 24, 8);
+    const uint8_t *x = (const uint8_t *)(uintptr_t)acpi_get64(r + 24);
 
-    return (uint8_t *)(uintptr_t)rd(x + 36 + 8, 8);
+    return (uint8_t *)(uintptr_t)acpi_get64(x + 36 + 8);
 }
 
 static uint8_t *madt_of(uint64_t rsdp)
 {
     const uint8_t *r = (const uint8_t *)(uintptr_t)rsdp;
-    const uint8_t *x = (const uint8_t *)(uintptr_t)rd(r + 24, 8);
+    const uint8_t *x = (const uint8_t *)(uintptr_t)acpi_get64(r + 24);
 
-    return (uint8_t *)(uintptr_t)rd(x + 36, 8);
+    return (uint8_t *)(uintptr_t)acpi_get64(x + 36);
 }
 
 static bool find(uint64_t rsdp, struct madt_info *m)
@@ -231,7 +206,7 @@ TEST(bad_checksums)
     madt_of(rsdp)[9]++;
     refused(rsdp, "bad MADT");
     rsdp = monitor_tables();
-    (mem + (rd(r + 24, 8) - pa(0)))[9]++;            /* the XSDT's */
+    (mem + (acpi_get64(r + 24) - pa(0)))[9]++;       /* the XSDT's */
     refused(rsdp, "bad XSDT");
 }
 
@@ -260,7 +235,7 @@ TEST(bad_table_lengths)
         uint64_t rsdp = monitor_tables();
         uint8_t *t = madt_of(rsdp);
 
-        wr(t + 4, lens[i], 4);
+        acpi_put32(t + 4, lens[i]);
         refused(rsdp, "MADT");
     }
 }
@@ -272,9 +247,9 @@ TEST(bad_pointers)
 
     for (size_t i = 0; i < sizeof to / sizeof to[0]; i++) {
         uint64_t rsdp = monitor_tables();
-        uint8_t *x = mem + (rd(mem + (rsdp - pa(0)) + 24, 8) - pa(0));
+        uint8_t *x = mem + (acpi_get64(mem + (rsdp - pa(0)) + 24) - pa(0));
 
-        wr(x + 36, to[i], 8);
+        acpi_put64(x + 36, to[i]);
         fix_table(x);
         refused(rsdp, "no APIC table");
     }
@@ -305,21 +280,21 @@ TEST(rsdt_and_many_overrides)
         return;
     r = mem, rsdt = mem + 0x40, t = mem + 0x100, e = t + 44;
     memcpy(r, "RSD PTR ", 8);
-    wr(r + 16, pa(0x40), 4);
+    acpi_put32(r + 16, pa(0x40));
     fix_rsdp(r);
     memcpy(rsdt, "RSDT", 4);
-    wr(rsdt + 4, 36 + 4, 4);
-    wr(rsdt + 36, pa(0x100), 4);
+    acpi_put32(rsdt + 4, 36 + 4);
+    acpi_put32(rsdt + 36, pa(0x100));
     fix_table(rsdt);
     memcpy(t, "APIC", 4);
-    wr(t + 36, 0xfee00000u, 4);
-    e[0] = 1, e[1] = 12, e[2] = 3, wr(e + 4, 0xfec01000u, 4), wr(e + 8, 0, 4), e += 12;
+    acpi_put32(t + 36, 0xfee00000u);
+    e[0] = 1, e[1] = 12, e[2] = 3, acpi_put32(e + 4, 0xfec01000u), acpi_put32(e + 8, 0), e += 12;
     e[0] = 2, e[1] = 10, e[2] = 1, e[3] = 5, e += 10;       /* not ISA: skipped */
     e[0] = 2, e[1] = 10, e[3] = 16, e += 10;                /* not an ISA IRQ */
     for (unsigned i = 0; i < 20; i++, e += 10)
-        e[0] = 2, e[1] = 10, e[3] = (uint8_t)(i % 16), wr(e + 4, 100 + i, 4),
-        wr(e + 8, 0xf, 2);                                  /* active low, level */
-    wr(t + 4, (uint64_t)(e - t), 4);
+        e[0] = 2, e[1] = 10, e[3] = (uint8_t)(i % 16), acpi_put32(e + 4, 100 + i),
+        acpi_put16(e + 8, 0xf);                             /* active low, level */
+    acpi_put32(t + 4, (uint32_t)(e - t));
     fix_table(t);
     if (!CHECK(find(pa(0), &m)))
         return;
@@ -342,7 +317,7 @@ TEST(random_damage)
     for (int n = 0; n < 5000; n++) {
         uint64_t rsdp = monitor_tables();
         uint8_t *t = madt_of(rsdp);
-        uint32_t len = (uint32_t)rd(t + 4, 4);
+        uint32_t len = acpi_get32(t + 4);
 
         for (int k = 0; k < 1 + n % 4; k++) {
             seed = seed * 1103515245u + 12345u;
@@ -383,10 +358,10 @@ TEST(monitor_fadt)
     CHECK_EQ(f.pm1_cnt_len, 2);
     CHECK(strcmp(printed, "acpi: FADT: PM timer at port 0x608, 24-bit, SCI on IRQ 9\n") == 0);
     t = fadt_of(rsdp);
-    dsdt = (const uint8_t *)(uintptr_t)rd(t + 140, 8);
-    CHECK_EQ(rd(t + 40, 4), rd(t + 140, 8));
+    dsdt = (const uint8_t *)(uintptr_t)acpi_get64(t + 140);
+    CHECK_EQ(acpi_get32(t + 40), acpi_get64(t + 140));
     CHECK(memcmp(dsdt, "DSDT", 4) == 0);
-    CHECK_EQ(rd(dsdt + 4, 4), 36);
+    CHECK_EQ(acpi_get32(dsdt + 4), 36);
 }
 
 static void fadt_refused(uint64_t rsdp, const char *why)
@@ -411,16 +386,16 @@ TEST(bad_fadt)
     fadt_refused(rsdp, "bad FADT checksum");
     for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
         rsdp = monitor_tables();
-        wr(fadt_of(rsdp) + 4, lens[i], 4);
+        acpi_put32(fadt_of(rsdp) + 4, lens[i]);
         fadt_refused(rsdp, "bad FADT");
     }
     rsdp = monitor_tables();                         /* too short for the flags */
-    wr(fadt_of(rsdp) + 4, 100, 4);
+    acpi_put32(fadt_of(rsdp) + 4, 100);
     fix_table(fadt_of(rsdp));
     fadt_refused(rsdp, "FADT too short");
     rsdp = monitor_tables();                         /* not listed */
-    x = mem + (rd(mem + (rsdp - pa(0)) + 24, 8) - pa(0));
-    wr(x + 44, 0, 8);
+    x = mem + (acpi_get64(mem + (rsdp - pa(0)) + 24) - pa(0));
+    acpi_put64(x + 44, 0);
     fix_table(x);
     fadt_refused(rsdp, "no FACP table listed");
     rsdp = monitor_tables();
@@ -441,19 +416,19 @@ TEST(acpi1_fadt)
         return;
     r = mem, rsdt = mem + 0x40, t = mem + 0x100;
     memcpy(r, "RSD PTR ", 8);
-    wr(r + 16, pa(0x40), 4);
+    acpi_put32(r + 16, pa(0x40));
     fix_rsdp(r);
     memcpy(rsdt, "RSDT", 4);
-    wr(rsdt + 4, 36 + 4, 4);
-    wr(rsdt + 36, pa(0x100), 4);
+    acpi_put32(rsdt + 4, 36 + 4);
+    acpi_put32(rsdt + 36, pa(0x100));
     fix_table(rsdt);
     memcpy(t, "FACP", 4);
-    wr(t + 4, 116, 4);
+    acpi_put32(t + 4, 116);
     t[8] = 1;
-    wr(t + 46, 9, 2);
-    wr(t + 56, 0xb000, 4), wr(t + 64, 0xb004, 4), wr(t + 76, 0xb008, 4);
+    acpi_put16(t + 46, 9);
+    acpi_put32(t + 56, 0xb000), acpi_put32(t + 64, 0xb004), acpi_put32(t + 76, 0xb008);
     t[88] = 4, t[89] = 2, t[91] = 4;
-    wr(t + 112, 1u << 8, 4);
+    acpi_put32(t + 112, 1u << 8);
     fix_table(t);
     if (!CHECK(find_fadt(pa(0), &f)))
         return;
@@ -475,7 +450,7 @@ TEST(fadt_blocks)
     uint8_t *t;
 
     rsdp = monitor_tables(), t = fadt_of(rsdp);
-    wr(t + 208 + 4, 0x1008, 8);                      /* X_PM_TMR_BLK moved */
+    acpi_put64(t + 208 + 4, 0x1008);                 /* X_PM_TMR_BLK moved */
     fix_table(t);
     CHECK(find_fadt(rsdp, &f));
     CHECK_EQ(f.pm_tmr, 0x1008);
@@ -487,7 +462,7 @@ TEST(fadt_blocks)
     CHECK(strcmp(printed, "acpi: FADT: no PM timer, SCI on IRQ 9\n") == 0);
     rsdp = monitor_tables(), t = fadt_of(rsdp);
     memset(t + 208, 0, 12);                          /* no X_: the 32-bit field */
-    wr(t + 76, 0x708, 4);
+    acpi_put32(t + 76, 0x708);
     fix_table(t);
     CHECK(find_fadt(rsdp, &f));
     CHECK_EQ(f.pm_tmr, 0x708);
@@ -497,8 +472,8 @@ TEST(fadt_blocks)
     CHECK(find_fadt(rsdp, &f));
     CHECK_EQ(f.pm_tmr, 0);
     rsdp = monitor_tables(), t = fadt_of(rsdp);
-    wr(t + 208 + 4, 0xfffe, 8);                      /* runs past port 0xffff */
-    wr(t + 148 + 4, 0x10000, 8);
+    acpi_put64(t + 208 + 4, 0xfffe);                 /* runs past port 0xffff */
+    acpi_put64(t + 148 + 4, 0x10000);
     t[89] = 0;                                       /* PM1_CNT_LEN 0 */
     fix_table(t);
     CHECK(find_fadt(rsdp, &f));

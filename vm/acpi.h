@@ -8,15 +8,16 @@
    on both: one CPU with its local APIC at 0xFEE00000, the 8259 pair
    (PCAT_COMPAT), one I/O APIC with 24 pins at 0xFEC00000 from GSI 0, and
    the PC's ISA overrides: IRQ0 (the PIT) on GSI 2, IRQ9 (the SCI) level,
-   active high. The FADT gives the ACPI PM registers of vm/pm.h at QEMU's
+   active high. The FADT gives the ACPI PM block of hdr/acpi_pm.h at QEMU's
    `-M pc` ports (PM1a event 0x600, PM1a control 0x604, PM timer 0x608)
    and the SCI on IRQ 9.
 
-   Layouts and checksums: ACPI 6.5 section 5.2.5.3 (RSDP), 5.2.6 (the
-   common header), 5.2.8 (XSDT), 5.2.12 (MADT) and its subsections 5.2.12.2
-   (Processor Local APIC), 5.2.12.3 (I/O APIC), 5.2.12.5 (Interrupt Source
-   Override), 5.2.9 (FADT), 5.2.3.2 (Generic Address Structure), 5.2.11.1
-   (DSDT). */
+   Layouts and checksums: hdr/acpi.h, the header the kernel's reader
+   (arch/x64/acpi.c) uses too, after ACPI 6.5 section 5.2.5.3 (RSDP), 5.2.6
+   (the common header), 5.2.8 (XSDT), 5.2.12 (MADT) and its subsections
+   5.2.12.2 (Processor Local APIC), 5.2.12.3 (I/O APIC), 5.2.12.5
+   (Interrupt Source Override), 5.2.9 (FADT), 5.2.3.2 (Generic Address
+   Structure); the DSDT (5.2.11.1) is a bare header. */
 #ifndef BBVM_ACPI_H
 #define BBVM_ACPI_H
 
@@ -38,9 +39,10 @@
 
 /* What the FADT says: the SCI's ISA IRQ, and whether the PM timer counts
    32 bits (TMR_VAL_EXT) or 24, as QEMU's PIIX4 does. The PM model must be
-   set up the same way: pm_init(..., ACPI_PM_TMR_32BIT, ...). */
+   set up the same way: its cfg.tmr_32bit (hdr/acpi_pm.h) set to
+   BBVM_PM_TMR_32BIT. */
 #define ACPI_SCI_IRQ      9
-#define ACPI_PM_TMR_32BIT 0
+#define BBVM_PM_TMR_32BIT 0
 
 /* acpi_build()'s errors (negative; 0 is success). */
 #define ACPI_E_ARGS  (-1)   /* no RAM, or base not 16-byte aligned */

@@ -3,9 +3,20 @@
    The file is operator input: any field may lie. Every offset and size is
    checked against the file and every address against guest RAM, with sums
    written so they cannot wrap, before anything is copied. Fields are read
-   byte by byte as little-endian, so the checks do not depend on the host's
-   alignment or byte order. */
+   byte by byte as little-endian, with hdr/acpi.h's helpers, so the checks
+   do not depend on the host's alignment or byte order.
+
+   What the loader writes, the start info and the memory map, are hdr/pvh.h's
+   structures, the ones the kernel reads: filled in as structs and copied
+   into guest RAM as they are, in the host's byte order, which is x86's. */
+#define PVH_IMPLEMENTATION  /* a private copy of hdr/pvh.h's functions */
+#define PVH_STATIC
 #include "loader.h"
+
+/* hdr/acpi.h, by its path: "acpi.h" in vm/ is the monitor's tables. */
+#define ACPI_IMPLEMENTATION
+#define ACPI_STATIC
+#include "../hdr/acpi.h"
 
 #include <elf.h>
 #include <stdarg.h>
@@ -14,8 +25,18 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Xen public/elfnote.h: the note that carries the 32-bit PVH entry point. */
-#define XEN_ELFNOTE_PHYS32_ENTRY 18
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "vm/loader.c copies the PVH structures as they are: it needs a little-endian host"
+#endif
+
+/* The info area holds the start info, then the memory map, then the
+   command line and its NUL, each where the kernel is told it is. */
+_Static_assert(LOADER_INFO_BASE + sizeof(hvm_start_info) <= LOADER_MEMMAP_PADDR &&
+               LOADER_MEMMAP_PADDR % 8 == 0 &&
+               LOADER_MEMMAP_PADDR + LOADER_MEMMAP_MAX * sizeof(hvm_memmap_table_entry) <=
+                   LOADER_CMDLINE_PADDR &&
+               LOADER_CMDLINE_PADDR + LOADER_CMDLINE_MAX + 1 <= LOADER_INFO_END,
+               "the start info area's layout");
 
 /* One program header, whatever the ELF class. */
 struct phdr {
@@ -33,23 +54,8 @@ struct image {
     size_t ram_size;
 };
 
-static uint64_t le(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-
-    while (n--)
-        v = v << 8 | p[n];
-    return v;
-}
-
-static void put_le(uint8_t *p, uint64_t v, size_t n)
-{
-    for (size_t i = 0; i < n; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
 /* Read field `f` of ELF structure type `T` found at `base`. */
-#define FIELD(base, T, f) le((base) + offsetof(T, f), sizeof(((T *)0)->f))
+#define FIELD(base, T, f) acpi_getn((base) + offsetof(T, f), sizeof(((T *)0)->f))
 #define EHDR(im, f) \
     ((im)->is64 ? FIELD((im)->p, Elf64_Ehdr, f) : FIELD((im)->p, Elf32_Ehdr, f))
 
@@ -231,7 +237,8 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 
 static bool is_pvh_note(const uint8_t *name, uint64_t namesz, uint64_t type)
 {
-    return type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 && memcmp(name, "Xen", 4) == 0;
+    return type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == sizeof PVH_ELFNOTE_NAME &&
+           memcmp(name, PVH_ELFNOTE_NAME, sizeof PVH_ELFNOTE_NAME) == 0;
 }
 
 /* Walk the notes of one PT_NOTE segment (ELF gABI "Note Section": 12-byte
@@ -244,7 +251,7 @@ static enum loader_err scan_notes(const struct image *im, unsigned i, const stru
     uint64_t left = ph->filesz, a = ph->align == 8 ? 8 : 4;
 
     while (left >= 12) {
-        uint64_t namesz = le(n, 4), descsz = le(n + 4, 4), type = le(n + 8, 4);
+        uint64_t namesz = acpi_get32(n), descsz = acpi_get32(n + 4), type = acpi_get32(n + 8);
         uint64_t nlen = align_up(namesz, a), dlen = align_up(descsz, a);
 
         left -= 12;
@@ -256,7 +263,7 @@ static enum loader_err scan_notes(const struct image *im, unsigned i, const stru
             if (descsz != 4 && descsz != 8)
                 return fail(r, LOADER_E_NOTE, "PVH entry note has a %llu-byte descriptor, "
                             "want 4 or 8", (unsigned long long)descsz);
-            *entry = le(n + 12 + nlen, (size_t)descsz);
+            *entry = acpi_getn(n + 12 + nlen, (unsigned)descsz);
             *found = true;
             return LOADER_OK;
         }
@@ -366,40 +373,33 @@ enum loader_err loader_load_pvh(const uint8_t *file, size_t size, uint8_t *ram,
     return LOADER_OK;
 }
 
-/* One struct hvm_memmap_table_entry: addr, size, type, reserved. */
-static void put_memmap_entry(uint8_t *e, uint64_t addr, uint64_t size, uint32_t type)
-{
-    put_le(e, addr, 8);
-    put_le(e + 8, size, 8);
-    put_le(e + 16, type, 4);
-    put_le(e + 20, 0, 4);
-}
-
 /* The PC layout: low RAM, the legacy hole, then RAM from 1 MiB up. */
 static uint32_t put_memmap(uint8_t *ram, size_t ram_size)
 {
-    uint8_t *e = ram + LOADER_MEMMAP_PADDR;
+    hvm_memmap_table_entry map[LOADER_MEMMAP_MAX];
     uint32_t n = 0;
 
-    put_memmap_entry(e + 24 * n++, 0, LOADER_LOW_RAM_END, LOADER_MEMMAP_RAM);
-    put_memmap_entry(e + 24 * n++, LOADER_LOW_RAM_END, LOADER_HIGH_RAM - LOADER_LOW_RAM_END,
-                     LOADER_MEMMAP_RESERVED);
+    pvh_memmap_add(map, &n, LOADER_MEMMAP_MAX, 0, LOADER_LOW_RAM_END, XEN_HVM_MEMMAP_TYPE_RAM);
+    pvh_memmap_add(map, &n, LOADER_MEMMAP_MAX, LOADER_LOW_RAM_END,
+                   LOADER_HIGH_RAM - LOADER_LOW_RAM_END, XEN_HVM_MEMMAP_TYPE_RESERVED);
     if (ram_size > LOADER_HIGH_RAM)
-        put_memmap_entry(e + 24 * n++, LOADER_HIGH_RAM, ram_size - LOADER_HIGH_RAM,
-                         LOADER_MEMMAP_RAM);
+        pvh_memmap_add(map, &n, LOADER_MEMMAP_MAX, LOADER_HIGH_RAM,
+                       ram_size - LOADER_HIGH_RAM, XEN_HVM_MEMMAP_TYPE_RAM);
+    memcpy(ram + LOADER_MEMMAP_PADDR, map, n * sizeof map[0]);
     return n;
 }
 
-/* struct hvm_start_info, version 1 (56 bytes): magic, version, flags,
-   nr_modules, modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr,
-   memmap_entries, reserved. No modules; rsdp_paddr is loader_set_rsdp()'s. */
-static void put_start_info(uint8_t *si, uint32_t memmap_entries)
+/* The start info, version 1: no modules, the command line and the memory
+   map where the area keeps them; rsdp_paddr is loader_set_rsdp()'s. */
+static void put_start_info(uint8_t *ram, uint32_t memmap_entries)
 {
-    put_le(si + 0, LOADER_START_MAGIC, 4);
-    put_le(si + 4, 1, 4);
-    put_le(si + 24, LOADER_CMDLINE_PADDR, 8);
-    put_le(si + 40, LOADER_MEMMAP_PADDR, 8);
-    put_le(si + 48, memmap_entries, 4);
+    hvm_start_info si;
+
+    pvh_start_info_init(&si);
+    si.cmdline_paddr = LOADER_CMDLINE_PADDR;
+    si.memmap_paddr = LOADER_MEMMAP_PADDR;
+    si.memmap_entries = memmap_entries;
+    memcpy(ram + LOADER_INFO_BASE, &si, sizeof si);
 }
 
 enum loader_err loader_start_info(uint8_t *ram, size_t ram_size, const char *cmdline,
@@ -414,7 +414,7 @@ enum loader_err loader_start_info(uint8_t *ram, size_t ram_size, const char *cmd
         return fail(r, LOADER_E_CMDLINE, "command line longer than %u bytes",
                     LOADER_CMDLINE_MAX);
     memset(ram + LOADER_INFO_BASE, 0, LOADER_INFO_END - LOADER_INFO_BASE);
-    put_start_info(ram + LOADER_INFO_BASE, put_memmap(ram, ram_size));
+    put_start_info(ram, put_memmap(ram, ram_size));
     if (len)
         memcpy(ram + LOADER_CMDLINE_PADDR, cmdline, len);
     *start_info = LOADER_INFO_BASE;
@@ -427,6 +427,6 @@ enum loader_err loader_set_rsdp(uint8_t *ram, size_t ram_size, uint64_t rsdp,
     memset(r, 0, sizeof *r);
     if (!ram_usable(ram, ram_size))
         return fail(r, LOADER_E_RAM, "guest RAM below %u KiB", LOADER_HIGH_RAM >> 10);
-    put_le(ram + LOADER_INFO_BASE + 32, rsdp, 8);  /* hvm_start_info.rsdp_paddr */
+    memcpy(ram + LOADER_INFO_BASE + offsetof(hvm_start_info, rsdp_paddr), &rsdp, sizeof rsdp);
     return LOADER_OK;
 }

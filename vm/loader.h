@@ -6,16 +6,19 @@
    byte, so a rejected kernel leaves RAM exactly as it was. That is what lets
    the unit test and a fuzzer drive it without /dev/kvm.
 
-   PVH boot ABI: Xen docs/misc/pvh.pandoc. The kernel says it speaks PVH with
-   an ELF note (name "Xen", type XEN_ELFNOTE_PHYS32_ENTRY) whose descriptor is
-   the 32-bit entry point. The loader places `struct hvm_start_info` (Xen
-   public/arch-x86/hvm/start_info.h, version 1), a memory map and the command
-   line in a fixed low area, and the entry code finds them through EBX. */
+   PVH boot ABI: hdr/pvh.h, the header the kernel's reader (arch/x64/start.c)
+   uses too, after Xen docs/misc/pvh.pandoc. The kernel says it speaks PVH
+   with an ELF note (name "Xen", type XEN_ELFNOTE_PHYS32_ENTRY) whose
+   descriptor is the 32-bit entry point. The loader places `struct
+   hvm_start_info` (version 1), a memory map and the command line in a fixed
+   low area, and the entry code finds them through EBX. */
 #ifndef BBVM_LOADER_H
 #define BBVM_LOADER_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "pvh.h"
 
 /* The fixed area for start info, memory map (first page) and command line
    (second page). Kernels may not load anything into it. */
@@ -25,7 +28,8 @@
    the kernel's segments like the start info. */
 #define LOADER_TABLES_BASE  0xe0000u
 #define LOADER_TABLES_END   0xe1000u
-#define LOADER_MEMMAP_PADDR 0x6040u
+#define LOADER_MEMMAP_PADDR 0x6040u   /* after the 56-byte start info */
+#define LOADER_MEMMAP_MAX   3u        /* entries put_memmap() writes at most */
 #define LOADER_CMDLINE_PADDR 0x7000u
 #define LOADER_CMDLINE_MAX  4095u   /* bytes, without the NUL */
 
@@ -33,10 +37,6 @@
    the EBDA, then the reserved VGA/BIOS window up to 1 MiB. */
 #define LOADER_LOW_RAM_END  0x9fc00u
 #define LOADER_HIGH_RAM     0x100000u
-
-#define LOADER_START_MAGIC  0x336ec578u  /* hvm_start_info.magic */
-#define LOADER_MEMMAP_RAM   1u           /* XEN_HVM_MEMMAP_TYPE_RAM */
-#define LOADER_MEMMAP_RESERVED 2u        /* XEN_HVM_MEMMAP_TYPE_RESERVED */
 
 /* Why a kernel was refused. Each has its own code so tests can tell them
    apart; `msg` in the result says the specifics. */

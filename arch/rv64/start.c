@@ -45,8 +45,8 @@ const void *rv64_fdt;           /* NULL if OpenSBI's pointer was no tree */
 void platform_putc(char c)
 {
     if (c == '\n')
-        uart16550_putc(&uart, '\r');
-    uart16550_putc(&uart, (uint8_t)c);
+        uart16550_drv_putc(&uart, '\r');
+    uart16550_drv_putc(&uart, (uint8_t)c);
 }
 
 void platform_console_irq(bool on)
@@ -70,7 +70,7 @@ _Noreturn void rv64_start(unsigned long hartid, const void *fdt)
     struct boot_info bi = { "rv64", "OpenSBI S-mode", "16550 at MMIO 0x10000000", 0, "" };
 
     rv64_hartid = hartid;
-    uart16550_init(&uart, UART16550_DIVISOR_115200);
+    uart16550_drv_init(&uart, UART16550_DIVISOR_115200);
     if (fdt_valid(fdt)) {
         rv64_fdt = fdt;
         bi.mem_bytes = fdt_memory_bytes(fdt);

@@ -1,28 +1,23 @@
 /* acpi.c - x64: RSDP -> XSDT/RSDT -> MADT and FADT (see acpi.h).
 
-   Layouts: ACPI 6.5 section 5.2.5.3 (RSDP), 5.2.6 (the common header),
+   Layouts: hdr/acpi.h, the header the monitor's writer (vm/acpi.c) uses
+   too, after ACPI 6.5 section 5.2.5.3 (RSDP), 5.2.6 (the common header),
    5.2.7 (RSDT), 5.2.8 (XSDT), 5.2.12 (MADT), 5.2.9 (FADT), 5.2.3.2
    (Generic Address Structure). Fields are read byte by byte, little-endian,
-   since firmware need not align them. */
+   through its helpers, since firmware need not align them. */
 #include "acpi.h"
 
 #include "../common/kernel.h"
 
+/* hdr/acpi.h, by its path: "acpi.h" here is this directory's own. */
+#define ACPI_IMPLEMENTATION
+#define ACPI_STATIC
+#include "../../hdr/acpi.h"
+
 #define PHYS_LIMIT   0x100000000ull  /* the identity map's reach */
 #define TABLE_MAX    (1u << 20)      /* a bound on any table we sum or walk */
-#define SDT_HDR      36              /* common header length */
-#define RSDP_V1_LEN  20
-#define RSDP_V2_LEN  36
+#define SDT_HDR      ACPI_SDT_HEADER_LEN
 #define RSDP_MAX_LEN 4096            /* the 2.0 RSDP is 36 bytes; allow growth */
-#define BIOS_LO      0xe0000u
-#define BIOS_HI      0x100000u
-#define EBDA_SEG_PTR 0x40eu          /* BDA: the EBDA's real-mode segment */
-
-/* MADT structure types and the INTI flags' fields (5.2.12.5). */
-#define MADT_IOAPIC  1
-#define MADT_ISO     2
-#define INTI_POLARITY(f) ((f) & 3u)         /* 0 conforms, 1 high, 3 low */
-#define INTI_TRIGGER(f)  (((f) >> 2) & 3u)  /* 0 conforms, 1 edge, 3 level */
 
 uint64_t x64_rsdp_paddr;
 
@@ -35,24 +30,6 @@ static const uint8_t *phys(uint64_t pa)
 
     __asm__("" : "+r"(a));
     return (const uint8_t *)a;
-}
-
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-
-    while (n--)
-        v = v << 8 | p[n];
-    return v;
-}
-
-static uint8_t sum(const uint8_t *p, uint32_t len)
-{
-    uint8_t s = 0;
-
-    while (len--)
-        s = (uint8_t)(s + *p++);
-    return s;
 }
 
 static bool same(const uint8_t *p, const char *sig, unsigned n)
@@ -78,19 +55,21 @@ static bool rsdp_valid(uint64_t pa)
     const uint8_t *p = phys(pa);
     uint32_t len;
 
-    if (!reachable(pa, RSDP_V1_LEN) || !same(p, "RSD PTR ", 8) || sum(p, RSDP_V1_LEN))
+    if (!reachable(pa, ACPI_RSDP_V1_LEN) || !same(p, ACPI_SIG_RSDP, ACPI_SIG_RSDP_LEN) ||
+        acpi_sum(p, ACPI_RSDP_V1_LEN))
         return false;
-    if (p[15] < 2)
+    if (p[ACPI_RSDP_REVISION] < ACPI_RSDP_REVISION_2)
         return true;
-    if (!reachable(pa, RSDP_V2_LEN))
+    if (!reachable(pa, ACPI_RSDP_V2_LEN))
         return false;
-    len = (uint32_t)le(p + 20, 4);
-    return len >= RSDP_V2_LEN && len <= RSDP_MAX_LEN && reachable(pa, len) && !sum(p, len);
+    len = acpi_get32(p + ACPI_RSDP_LENGTH);
+    return len >= ACPI_RSDP_V2_LEN && len <= RSDP_MAX_LEN && reachable(pa, len) &&
+           !acpi_sum(p, len);
 }
 
 static uint64_t rsdp_scan(uint64_t lo, uint64_t hi)
 {
-    for (uint64_t pa = lo; pa + RSDP_V1_LEN <= hi; pa += 16)
+    for (uint64_t pa = lo; pa + ACPI_RSDP_V1_LEN <= hi; pa += ACPI_RSDP_ALIGN)
         if (rsdp_valid(pa))
             return pa;
     return 0;
@@ -99,11 +78,11 @@ static uint64_t rsdp_scan(uint64_t lo, uint64_t hi)
 /* ACPI 6.5, 5.2.5.1: the first KiB of the EBDA, then the BIOS area. */
 static uint64_t rsdp_find(void)
 {
-    uint64_t ebda = le(phys(EBDA_SEG_PTR), 2) << 4, pa = 0;
+    uint64_t ebda = (uint64_t)acpi_get16(phys(ACPI_RSDP_EBDA_PTR)) << 4, pa = 0;
 
     if (ebda >= 0x80000 && ebda < 0xa0000)
-        pa = rsdp_scan(ebda, ebda + 1024);
-    return pa ? pa : rsdp_scan(BIOS_LO, BIOS_HI);
+        pa = rsdp_scan(ebda, ebda + ACPI_RSDP_EBDA_SCAN);
+    return pa ? pa : rsdp_scan(ACPI_RSDP_BIOS_LO, ACPI_RSDP_BIOS_HI);
 }
 
 /* --- tables ---------------------------------------------------------------- */
@@ -113,10 +92,10 @@ static uint32_t table_len(uint64_t pa, const char *sig)
 {
     uint32_t len;
 
-    if (!reachable(pa, SDT_HDR) || !same(phys(pa), sig, 4))
+    if (!reachable(pa, SDT_HDR) || !same(phys(pa), sig, ACPI_SIG_LEN))
         return 0;
-    len = (uint32_t)le(phys(pa) + 4, 4);
-    if (len < SDT_HDR || len > TABLE_MAX || !reachable(pa, len) || sum(phys(pa), len))
+    len = acpi_get32(phys(pa) + ACPI_SDT_LENGTH);
+    if (len < SDT_HDR || len > TABLE_MAX || !reachable(pa, len) || acpi_sum(phys(pa), len))
         return 0;
     return len;
 }
@@ -125,20 +104,21 @@ static uint32_t table_len(uint64_t pa, const char *sig)
    table with signature `sig`. Sets *why and returns 0 if none. */
 static uint64_t sdt_find(uint64_t pa, bool xsdt, const char *sig, const char **why)
 {
-    unsigned w = xsdt ? 8 : 4;
-    uint32_t len = table_len(pa, xsdt ? "XSDT" : "RSDT");
+    unsigned w = xsdt ? ACPI_XSDT_ENTRY_LEN : ACPI_RSDT_ENTRY_LEN;
+    uint32_t len = table_len(pa, xsdt ? ACPI_SIG_XSDT : ACPI_SIG_RSDT);
 
     if (!len) {
         *why = xsdt ? "bad XSDT" : "bad RSDT";
         return 0;
     }
     for (uint32_t off = SDT_HDR; off + w <= len; off += w) {
-        uint64_t t = le(phys(pa) + off, w);
+        uint64_t t = acpi_getn(phys(pa) + off, w);
 
-        if (reachable(t, SDT_HDR) && same(phys(t), sig, 4))
+        if (reachable(t, SDT_HDR) && same(phys(t), sig, ACPI_SIG_LEN))
             return t;
     }
-    *why = same((const uint8_t *)sig, "APIC", 4) ? "no APIC table listed" : "no FACP table listed";
+    *why = same((const uint8_t *)sig, ACPI_SIG_MADT, ACPI_SIG_LEN) ? "no APIC table listed"
+                                                                  : "no FACP table listed";
     return 0;
 }
 
@@ -147,8 +127,9 @@ static uint64_t sdt_find(uint64_t pa, bool xsdt, const char *sig, const char **w
 static uint64_t root_find(uint64_t rsdp, const char *sig, const char **why)
 {
     const uint8_t *p = phys(rsdp);
-    uint64_t xsdt = p[15] >= 2 ? le(p + 24, 8) : 0;
-    uint64_t rsdt = le(p + 16, 4);
+    uint64_t xsdt = p[ACPI_RSDP_REVISION] >= ACPI_RSDP_REVISION_2 ?
+                    acpi_get64(p + ACPI_RSDP_XSDT_ADDRESS) : 0;
+    uint64_t rsdt = acpi_get32(p + ACPI_RSDP_RSDT_ADDRESS);
 
     if (xsdt)
         return sdt_find(xsdt, true, sig, why);
@@ -182,12 +163,12 @@ static void madt_ioapic(const uint8_t *e, uint8_t len, struct madt_info *m)
 {
     uint32_t gsi;
 
-    if (len < 12)
+    if (len < ACPI_MADT_IOAPIC_LEN)
         return;
-    gsi = (uint32_t)le(e + 8, 4);
+    gsi = acpi_get32(e + ACPI_MADT_IOAPIC_GSI_BASE);
     if (m->ioapics++ == 0 || (gsi == 0 && m->ioapic_gsi_base != 0)) {
-        m->ioapic_id = e[2];
-        m->ioapic_paddr = (uint32_t)le(e + 4, 4);
+        m->ioapic_id = e[ACPI_MADT_IOAPIC_ID];
+        m->ioapic_paddr = acpi_get32(e + ACPI_MADT_IOAPIC_ADDRESS);
         m->ioapic_gsi_base = gsi;
     }
 }
@@ -198,14 +179,15 @@ static void madt_override(const uint8_t *e, uint8_t len, struct madt_info *m)
     struct madt_override *o;
     unsigned flags;
 
-    if (len < 10 || e[2] != 0 || e[3] >= 16 || m->n_overrides >= MADT_MAX_OVERRIDES)
+    if (len < ACPI_MADT_ISO_LEN || e[ACPI_MADT_ISO_BUS] != ACPI_MADT_ISO_BUS_ISA ||
+        e[ACPI_MADT_ISO_SOURCE] >= 16 || m->n_overrides >= MADT_MAX_OVERRIDES)
         return;
-    flags = (unsigned)le(e + 8, 2);
+    flags = acpi_get16(e + ACPI_MADT_ISO_FLAGS);
     o = &m->overrides[m->n_overrides++];
-    o->irq = e[3];
-    o->gsi = (uint32_t)le(e + 4, 4);
-    o->active_low = INTI_POLARITY(flags) == 3;
-    o->level = INTI_TRIGGER(flags) == 3;
+    o->irq = e[ACPI_MADT_ISO_SOURCE];
+    o->gsi = acpi_get32(e + ACPI_MADT_ISO_GSI);
+    o->active_low = (flags & ACPI_MPS_POLARITY_MASK) == ACPI_MPS_POLARITY_LOW;
+    o->level = (flags & ACPI_MPS_TRIGGER_MASK) == ACPI_MPS_TRIGGER_LEVEL;
 }
 
 /* Walk the structures after the fixed part. Each names its own length; one
@@ -215,20 +197,21 @@ static const char *madt_parse(uint64_t pa, uint32_t len, struct madt_info *m)
 {
     const uint8_t *t = phys(pa);
 
-    if (len < SDT_HDR + 8)
+    if (len < ACPI_MADT_ENTRIES)
         return "MADT too short";
-    m->lapic_paddr = (uint32_t)le(t + SDT_HDR, 4);
-    m->pcat_compat = le(t + SDT_HDR + 4, 4) & 1;
-    for (uint32_t off = SDT_HDR + 8; off + 2 <= len;) {
+    m->lapic_paddr = acpi_get32(t + ACPI_MADT_LAPIC_ADDRESS);
+    m->pcat_compat = acpi_get32(t + ACPI_MADT_FLAGS) & ACPI_MADT_PCAT_COMPAT;
+    for (uint32_t off = ACPI_MADT_ENTRIES; off + ACPI_MADT_ENTRY_HEADER <= len;) {
         const uint8_t *e = t + off;
+        uint8_t type = e[ACPI_MADT_ENTRY_TYPE], elen = e[ACPI_MADT_ENTRY_LENGTH];
 
-        if (e[1] < 2 || e[1] > len - off)
+        if (elen < ACPI_MADT_ENTRY_HEADER || elen > len - off)
             return "MADT structure with a bad length";
-        if (e[0] == MADT_IOAPIC)
-            madt_ioapic(e, e[1], m);
-        else if (e[0] == MADT_ISO)
-            madt_override(e, e[1], m);
-        off += e[1];
+        if (type == ACPI_MADT_IOAPIC)
+            madt_ioapic(e, elen, m);
+        else if (type == ACPI_MADT_ISO)
+            madt_override(e, elen, m);
+        off += elen;
     }
     return m->ioapics ? 0 : "no I/O APIC in the MADT";
 }
@@ -264,9 +247,9 @@ bool acpi_find_madt(uint64_t rsdp_paddr, struct madt_info *out)
     *out = (struct madt_info){ 0 };
     if (!(rsdp = rsdp_locate(rsdp_paddr, &why)))
         return no_madt(out, why);
-    if (!(madt = root_find(rsdp, "APIC", &why)))
+    if (!(madt = root_find(rsdp, ACPI_SIG_MADT, &why)))
         return no_madt(out, why);
-    if (!(len = table_len(madt, "APIC")))
+    if (!(len = table_len(madt, ACPI_SIG_MADT)))
         return no_madt(out, "bad MADT checksum or length");
     if ((why = madt_parse(madt, len, out)))
         return no_madt(out, why);
@@ -288,24 +271,9 @@ uint32_t madt_isa_gsi(const struct madt_info *m, unsigned irq, bool *active_low,
 
 /* --- FADT ------------------------------------------------------------------ */
 
-/* Offsets in the FADT (ACPI 6.5, table 5.9). An ACPI 1.0 FADT ends after
-   the flags (116 bytes, QEMU's pc machine); the X_ generic addresses
-   follow from ACPI 2.0 on, and are used when the table reaches them. */
-#define FADT_SCI_INT      46
-#define FADT_PM1A_EVT_BLK 56
-#define FADT_PM1A_CNT_BLK 64
-#define FADT_PM_TMR_BLK   76
-#define FADT_PM1_EVT_LEN  88
-#define FADT_PM1_CNT_LEN  89
-#define FADT_PM_TMR_LEN   91
-#define FADT_FLAGS        112
-#define FADT_V1_LEN       116
-#define FADT_X_PM1A_EVT_BLK 148
-#define FADT_X_PM1A_CNT_BLK 172
-#define FADT_X_PM_TMR_BLK 208
-#define FADT_TMR_VAL_EXT  (1u << 8)
-#define GAS_LEN           12
-#define GAS_SYSTEM_IO     1
+/* An ACPI 1.0 FADT ends after the flags (ACPI_FADT_V1_LEN, 116 bytes:
+   QEMU's pc machine); the X_ generic addresses follow from ACPI 2.0 on,
+   and are used when the table reaches them. */
 #define PORT_LIMIT        0x10000u
 
 //! [fadt-port]
@@ -316,12 +284,12 @@ uint32_t madt_isa_gsi(const struct madt_info *m, unsigned irq, bool *active_low,
 static uint16_t fadt_port(const uint8_t *f, uint32_t flen, unsigned legacy, unsigned x,
                           unsigned len)
 {
-    uint64_t port = le(f + legacy, 4);
+    uint64_t port = acpi_get32(f + legacy);
 
-    if (flen >= x + GAS_LEN && le(f + x + 4, 8)) {
-        if (f[x] != GAS_SYSTEM_IO)
+    if (flen >= x + ACPI_GAS_LEN && acpi_get64(f + x + ACPI_GAS_ADDRESS)) {
+        if (f[x + ACPI_GAS_SPACE] != ACPI_GAS_SYSTEM_IO)
             return 0;
-        port = le(f + x + 4, 8);
+        port = acpi_get64(f + x + ACPI_GAS_ADDRESS);
     }
     if (len == 0 || port >= PORT_LIMIT || len > PORT_LIMIT - port)
         return 0;
@@ -334,19 +302,21 @@ static uint16_t fadt_port(const uint8_t *f, uint32_t flen, unsigned legacy, unsi
    control block of at least 2, and a timer of exactly 4. */
 static void fadt_parse(const uint8_t *f, uint32_t len, struct fadt_info *out)
 {
-    unsigned evt_len = f[FADT_PM1_EVT_LEN], cnt_len = f[FADT_PM1_CNT_LEN];
+    unsigned evt_len = f[ACPI_FADT_PM1_EVT_LEN], cnt_len = f[ACPI_FADT_PM1_CNT_LEN];
 
-    out->revision = f[8];
-    out->sci_irq = (uint16_t)le(f + FADT_SCI_INT, 2);
-    out->tmr_32bit = (le(f + FADT_FLAGS, 4) & FADT_TMR_VAL_EXT) != 0;
-    if (f[FADT_PM_TMR_LEN] == 4)
-        out->pm_tmr = fadt_port(f, len, FADT_PM_TMR_BLK, FADT_X_PM_TMR_BLK, 4);
+    out->revision = f[ACPI_SDT_REVISION];
+    out->sci_irq = acpi_get16(f + ACPI_FADT_SCI_INT);
+    out->tmr_32bit = (acpi_get32(f + ACPI_FADT_FLAGS) & ACPI_FADT_F_TMR_VAL_EXT) != 0;
+    if (f[ACPI_FADT_PM_TMR_LEN] == 4)
+        out->pm_tmr = fadt_port(f, len, ACPI_FADT_PM_TMR_BLK, ACPI_FADT_X_PM_TMR_BLK, 4);
     if (evt_len >= 4 && evt_len % 2 == 0) {
-        out->pm1a_evt = fadt_port(f, len, FADT_PM1A_EVT_BLK, FADT_X_PM1A_EVT_BLK, evt_len);
+        out->pm1a_evt = fadt_port(f, len, ACPI_FADT_PM1A_EVT_BLK, ACPI_FADT_X_PM1A_EVT_BLK,
+                                  evt_len);
         out->pm1_evt_len = out->pm1a_evt ? (uint8_t)evt_len : 0;
     }
     if (cnt_len >= 2) {
-        out->pm1a_cnt = fadt_port(f, len, FADT_PM1A_CNT_BLK, FADT_X_PM1A_CNT_BLK, cnt_len);
+        out->pm1a_cnt = fadt_port(f, len, ACPI_FADT_PM1A_CNT_BLK, ACPI_FADT_X_PM1A_CNT_BLK,
+                                  cnt_len);
         out->pm1_cnt_len = out->pm1a_cnt ? (uint8_t)cnt_len : 0;
     }
 }
@@ -367,11 +337,11 @@ bool acpi_find_fadt(uint64_t rsdp_paddr, struct fadt_info *out)
     *out = (struct fadt_info){ 0 };
     if (!(rsdp = rsdp_locate(rsdp_paddr, &why)))
         return no_fadt(out, why);
-    if (!(fadt = root_find(rsdp, "FACP", &why)))
+    if (!(fadt = root_find(rsdp, ACPI_SIG_FADT, &why)))
         return no_fadt(out, why);
-    if (!(len = table_len(fadt, "FACP")))
+    if (!(len = table_len(fadt, ACPI_SIG_FADT)))
         return no_fadt(out, "bad FADT checksum or length");
-    if (len < FADT_V1_LEN)
+    if (len < ACPI_FADT_V1_LEN)
         return no_fadt(out, "FADT too short");
     fadt_parse(phys(fadt), len, out);
     if (out->pm_tmr)

@@ -21,10 +21,12 @@
 #define PLATFORM_IRQ_MAX  0xcf     /* irq numbers 0..0xce: vectors 0x30..0xfe */
 #define PLATFORM_SOFT_IRQ 0xb0     /* vector 0xe0: self-IPI, no device */
 #define PLATFORM_TIMER_IRQ 0xbf    /* vector 0xef: the LAPIC timer */
-/* COM1 is ISA IRQ4; its irq number is the GSI the MADT routes it to (pin 4
-   on PCs, but the firmware decides), or 4 itself with the 8259 pair. */
-#define X64_COM1_ISA_IRQ 4
-#define PLATFORM_CONSOLE_IRQ x64_isa_gsi(X64_COM1_ISA_IRQ)
+/* COM1 is ISA IRQ4 (UART16550_PC_COM1_IRQ); its irq number is the GSI the
+   MADT routes it to (pin 4 on PCs, but the firmware decides), or 4 itself
+   with the 8259 pair. start.c, which owns the UART; valid after
+   platform_init(), any context. */
+unsigned x64_console_irq(void);
+#define PLATFORM_CONSOLE_IRQ x64_console_irq()
 
 static inline void outb(uint16_t port, uint8_t v)
 {

@@ -196,19 +196,30 @@ uint64_t tsc_to_ns(uint64_t tsc)
 }
 
 /* One-shot mode: how fast the LAPIC timer counts (divide by 1), measured
-   against the now-known TSC over 1 ms. */
+   against the now-known TSC over 10 ms. The two readings of the count
+   bracket the two of the TSC (count, TSC, ..., TSC, count), so the count
+   covers at least the TSC's interval: if the vCPU is held up between two
+   readings (a loaded host running QEMU TCG), the rate comes out high and
+   a one-shot fires late, never early. Read the other way round, a pause
+   made the rate low and the timer fire early, which ktest-timers counts
+   as a platform bug. */
 static void calibrate_lapic_timer(void)
 {
-    uint64_t t0 = rdtsc(), wait = apic.tsc_hz / 1000;
-    uint32_t left;
+    uint64_t t0, t1, wait = apic.tsc_hz / 100;
+    uint32_t c0, c1;
 
     lapic_write(LAPIC_TMR_DIV, 0xb);       /* divide by 1 */
     lapic_write(LAPIC_TMR_INIT, 0xffffffffu);
+    c0 = lapic_read(LAPIC_TMR_CUR);
+    t0 = rdtsc();
     while (rdtsc() - t0 < wait)
         ;
-    left = lapic_read(LAPIC_TMR_CUR);
+    t1 = rdtsc();
+    c1 = lapic_read(LAPIC_TMR_CUR);
     lapic_write(LAPIC_TMR_INIT, 0);
-    apic.lapic_hz = (uint64_t)(0xffffffffu - left) * 1000;
+    /* 128 bits: c0 - c1 < 2^32 times a TSC rate that may pass 2^32 Hz. */
+    __extension__ typedef unsigned __int128 u128;
+    apic.lapic_hz = t1 > t0 ? (uint64_t)((u128)(c0 - c1) * apic.tsc_hz / (t1 - t0)) : 0;
 }
 
 void lapic_timer_init(uint8_t vector)

@@ -10,18 +10,13 @@
 #define PIC8259_STATIC
 #include "pic8259.h"
 
-#define IOAPIC_DEFAULT 0xfec00000u  /* the PC default, if there is no MADT */
-#define IOAPIC_REGSEL 0x00
-#define IOAPIC_WIN    0x10
-#define IOAPIC_VER    0x01
-#define IOAPIC_RTE(n) (0x10 + 2 * (n))
-#define RTE_MASKED    (1u << 16)
-#define RTE_LEVEL     (1u << 15)
-#define RTE_ACTIVE_LOW (1u << 13)
+#define IOAPIC_IMPLEMENTATION
+#define IOAPIC_STATIC
+#include "ioapic.h"
 
 static struct irq_table *irqs;
 int x64_irqchip = X64_IRQCHIP_IOAPIC;
-static uint32_t ioapic_base = IOAPIC_DEFAULT;
+static uint32_t ioapic_base = IOAPIC_PC_BASE; /* if there is no MADT */
 static struct madt_info madt;
 static struct fadt_info fadt;
 static bool have_fadt;
@@ -64,16 +59,22 @@ static void idt_init(void)
 
 /* --- 8259 pair ----------------------------------------------------------- */
 
+/* A PC decodes each chip's A0 as the low bit of its port. */
+static uint16_t pic_port(unsigned chip, unsigned a0)
+{
+    return (uint16_t)((chip ? PIC8259_PC_SLAVE_PORT : PIC8259_PC_MASTER_PORT) + a0);
+}
+
 static uint8_t pic_read(void *ctx, unsigned chip, unsigned a0)
 {
     (void)ctx;
-    return inb((uint16_t)PIC8259_PORT(chip, a0));
+    return inb(pic_port(chip, a0));
 }
 
 static void pic_write(void *ctx, unsigned chip, unsigned a0, uint8_t v)
 {
     (void)ctx;
-    outb((uint16_t)PIC8259_PORT(chip, a0), v);
+    outb(pic_port(chip, a0), v);
 }
 
 static pic8259_drv pic = { pic_read, pic_write, 0 };
@@ -86,11 +87,11 @@ static void pic_irq(unsigned vector)
 {
     unsigned irq = vector - VEC_PIC_BASE;
 
-    if (pic8259_is_spurious(&pic, irq)) {
+    if (pic8259_drv_is_spurious(&pic, irq)) {
         irq_spurious(irqs);
         return;
     }
-    pic8259_eoi(&pic, irq);
+    pic8259_drv_eoi(&pic, irq);
     if (x64_irqchip == X64_IRQCHIP_PIC)
         irq_raise(irqs, irq);
     else
@@ -99,10 +100,27 @@ static void pic_irq(unsigned vector)
 
 /* --- IOAPIC ------------------------------------------------------------- */
 
-/* IOREGSEL then IOWIN is two accesses, and both thread code (unmask after a
-   deferred handler) and ISRs (masking a level pin) use the pair: an ISR
-   between the two would send the thread's value to its register. So each
-   pair runs with interrupts off, restoring the caller's state after. */
+/* The driver of hdr/ioapic.h, its hooks one 32-bit MMIO access each at an
+   offset from the base the MADT gave. */
+static uint32_t ioapic_mmio_read(void *ctx, unsigned offset)
+{
+    (void)ctx;
+    return mmio_read32(ioapic_base + offset);
+}
+
+static void ioapic_mmio_write(void *ctx, unsigned offset, uint32_t v)
+{
+    (void)ctx;
+    mmio_write32(ioapic_base + offset, v);
+}
+
+static ioapic_drv ioapic = { ioapic_mmio_read, ioapic_mmio_write, 0 };
+
+/* Every register is IOREGSEL then IOWIN, two accesses, and both thread
+   code (unmask after a deferred handler) and ISRs (masking a level pin)
+   call the driver: an ISR between the two would send the thread's value
+   to its own register. So each driver call below runs with interrupts
+   off, restoring the caller's state after. */
 static uint64_t irq_save(void)
 {
     uint64_t flags;
@@ -117,24 +135,14 @@ static void irq_restore(uint64_t flags)
         __asm__ volatile("sti" : : : "memory");
 }
 
-static uint32_t ioapic_read(unsigned reg)
+/* The low dword of pin `gsi`'s entry: vector, mode, polarity and mask. */
+static uint32_t ioapic_entry_lo(unsigned gsi)
 {
     uint64_t flags = irq_save();
-    uint32_t v;
+    uint32_t lo = ioapic_drv_read_reg(&ioapic, (uint8_t)IOAPIC_REDTBL_LO(gsi));
 
-    mmio_write32(ioapic_base + IOAPIC_REGSEL, reg);
-    v = mmio_read32(ioapic_base + IOAPIC_WIN);
     irq_restore(flags);
-    return v;
-}
-
-static void ioapic_write(unsigned reg, uint32_t v)
-{
-    uint64_t flags = irq_save();
-
-    mmio_write32(ioapic_base + IOAPIC_REGSEL, reg);
-    mmio_write32(ioapic_base + IOAPIC_WIN, v);
-    irq_restore(flags);
+    return lo;
 }
 
 //! [x64-override-modes]
@@ -164,43 +172,52 @@ static void ioapic_route(unsigned gsi, bool masked);
    ACPI says about the machine in one place. */
 static void ioapic_init(void)
 {
-    uint32_t ver;
+    unsigned pins, version;
+    uint64_t flags;
 
     if (acpi_find_madt(x64_rsdp_paddr, &madt)) {
         ioapic_base = madt.ioapic_paddr;
         override_modes();
     }
     have_fadt = acpi_find_fadt(x64_rsdp_paddr, &fadt);
-    ver = ioapic_read(IOAPIC_VER);
+    flags = irq_save();
+    pins = ioapic_drv_pins(&ioapic);            /* 0: the register read all-ones */
+    version = ioapic_drv_version(&ioapic);
+    irq_restore(flags);
 
-    if (ver == 0xffffffffu) {
+    if (pins == 0) {
         kprintf("ioapic: none at 0x%x\n", ioapic_base);
         return;
     }
     /* Chipset IOAPICs can have 120 pins; we use the first 32 (level_pins is
        one word, and their vectors stay below the soft and timer vectors). */
-    ioapic_pins = ((ver >> 16) & 0xff) + 1;
-    if (ioapic_pins > 32)
-        ioapic_pins = 32;
+    ioapic_pins = pins > 32 ? 32 : pins;
     for (unsigned i = 0; i < ioapic_pins; i++)
         ioapic_route(i, true);
-    kprintf("ioapic: version 0x%x, %u pins at 0x%x\n", ver & 0xff, ioapic_pins, ioapic_base);
+    kprintf("ioapic: version 0x%x, %u pins at 0x%x\n", version, ioapic_pins, ioapic_base);
 }
 
+//! [x64-ioapic-route]
 /* Program pin `gsi` in its mode (level_pins, low_pins: the MADT's
    overrides, then x64_irq_set_level()). Destination: this CPU's APIC, in
    physical mode (82093AA: bits 63:56 of the entry). */
 static void ioapic_route(unsigned gsi, bool masked)
 {
-    uint32_t lo = (VEC_IRQ_BASE + gsi) | (masked ? RTE_MASKED : 0);
+    unsigned mode = masked ? IOAPIC_ROUTE_MASKED : 0;
+    uint64_t rte, flags;
 
     if (level_pins & (1u << gsi))
-        lo |= RTE_LEVEL;
+        mode |= IOAPIC_ROUTE_LEVEL;
     if (low_pins & (1u << gsi))
-        lo |= RTE_ACTIVE_LOW;
-    ioapic_write(IOAPIC_RTE(gsi) + 1, (lapic_id() & 0xff) << 24);
-    ioapic_write(IOAPIC_RTE(gsi), lo);
+        mode |= IOAPIC_ROUTE_ACTIVE_LOW;
+    rte = ioapic_route_entry((uint8_t)(VEC_IRQ_BASE + gsi), (uint8_t)lapic_id(), mode);
+    /* A plain write of both dwords, no read: every caller has checked
+       gsi < ioapic_pins already. */
+    flags = irq_save();
+    ioapic_drv_write_entry(&ioapic, gsi, rte);
+    irq_restore(flags);
 }
+//! [x64-ioapic-route]
 
 bool x64_irq_set_level(unsigned gsi, bool level)
 {
@@ -208,7 +225,7 @@ bool x64_irq_set_level(unsigned gsi, bool level)
 
     if (gsi >= ioapic_pins)
         return false;
-    masked = (ioapic_read(IOAPIC_RTE(gsi)) & RTE_MASKED) != 0;
+    masked = (ioapic_entry_lo(gsi) & IOAPIC_RTE_MASK) != 0;
     if (level)
         level_pins |= 1u << gsi;
     else
@@ -223,9 +240,9 @@ bool x64_irq_mode(unsigned gsi, bool *active_low, bool *level)
 
     if (gsi >= ioapic_pins)
         return false;
-    lo = ioapic_read(IOAPIC_RTE(gsi));
-    *active_low = (lo & RTE_ACTIVE_LOW) != 0;
-    *level = (lo & RTE_LEVEL) != 0;
+    lo = ioapic_entry_lo(gsi);
+    *active_low = (lo & IOAPIC_RTE_INTPOL) != 0;
+    *level = (lo & IOAPIC_RTE_TRIGGER) != 0;
     return true;
 }
 
@@ -322,11 +339,11 @@ void platform_init(const struct boot_info *bi, struct irq_table *table)
     (void)bi;
     irqs = table;
     idt_init();
-    pic8259_remap(&pic, VEC_PIC_BASE, VEC_PIC_BASE + 8);   /* all masked */
+    pic8259_drv_remap(&pic, VEC_PIC_BASE, VEC_PIC_BASE + 8); /* all masked */
     lapic_init();
     ioapic_init();
     if (x64_irqchip == X64_IRQCHIP_PIC) {
-        pic8259_unmask(&pic, 2);                          /* the cascade */
+        pic8259_drv_unmask(&pic, 2);                      /* the cascade */
         lapic_lint0_extint();
         kprintf("irqchip: 8259 pair through LINT0 (ExtINT)\n");
     }
@@ -367,7 +384,7 @@ bool platform_irq_unmask(unsigned irq)
     if (x64_irqchip == X64_IRQCHIP_PIC) {
         if (irq >= 16)
             return false;
-        pic8259_unmask(&pic, irq);
+        pic8259_drv_unmask(&pic, irq);
         return true;
     }
     if (irq >= ioapic_pins)
@@ -383,7 +400,7 @@ bool platform_irq_mask(unsigned irq)
     if (x64_irqchip == X64_IRQCHIP_PIC) {
         if (irq >= 16)
             return false;
-        pic8259_mask(&pic, irq);
+        pic8259_drv_mask(&pic, irq);
         return true;
     }
     if (irq >= ioapic_pins)

@@ -22,30 +22,15 @@
 #define UART16550_STATIC
 #include "uart16550.h"
 
-#define COM1_PORT       0x3f8
 #define DEBUG_EXIT_PORT 0xf4   /* QEMU -device isa-debug-exit,iobase=0xf4 */
 
-/* struct hvm_start_info, version 1 (Xen public/arch-x86/hvm/start_info.h). */
-struct hvm_start_info {
-    uint32_t magic;             /* 0x336ec578 */
-    uint32_t version;
-    uint32_t flags;
-    uint32_t nr_modules;
-    uint64_t modlist_paddr;
-    uint64_t cmdline_paddr;
-    uint64_t rsdp_paddr;
-    uint64_t memmap_paddr;      /* version >= 1 */
-    uint32_t memmap_entries;
-    uint32_t reserved;
-};
+/* The start info and its memory map: the layout the loader (vm/loader.c,
+   QEMU, Xen) writes. */
+#define PVH_IMPLEMENTATION
+#define PVH_STATIC
+#include "pvh.h"
 
-struct hvm_memmap_entry {
-    uint64_t addr, size;
-    uint32_t type;              /* 1 = RAM, as in the E820 map */
-    uint32_t reserved;
-};
-
-#define HVM_START_MAGIC 0x336ec578u
+#define MEMMAP_READ_MAX 128   /* entries read at most, whatever the map claims */
 
 static uint8_t com_read(void *ctx, unsigned reg)
 {
@@ -57,13 +42,18 @@ static void com_write(void *ctx, unsigned reg, uint8_t v)
     outb((uint16_t)((uintptr_t)ctx + reg), v);
 }
 
-static uart16550_drv com1 = { com_read, com_write, (void *)(uintptr_t)COM1_PORT };
+static uart16550_drv com1 = { com_read, com_write, (void *)(uintptr_t)UART16550_PC_COM1_PORT };
+
+unsigned x64_console_irq(void)
+{
+    return x64_isa_gsi(UART16550_PC_COM1_IRQ);
+}
 
 void platform_putc(char c)
 {
     if (c == '\n')
-        uart16550_putc(&com1, '\r');
-    uart16550_putc(&com1, (uint8_t)c);
+        uart16550_drv_putc(&com1, '\r');
+    uart16550_drv_putc(&com1, (uint8_t)c);
 }
 
 void platform_console_irq(bool on)
@@ -83,28 +73,24 @@ _Noreturn void platform_exit(int status)
         __asm__ volatile("cli; hlt");
 }
 
-/* Sum the RAM entries of the PVH memory map. */
+/* Sum the RAM entries of the PVH memory map (version 1 has one). */
 static uint64_t pvh_ram(const struct hvm_start_info *si)
 {
-    const struct hvm_memmap_entry *e;
-    uint64_t total = 0;
+    uint32_t n = si->memmap_entries;
 
     if (si->version < 1 || !si->memmap_paddr)
         return 0;
-    e = (const struct hvm_memmap_entry *)(uintptr_t)si->memmap_paddr;
-    for (uint32_t i = 0; i < si->memmap_entries && i < 128; i++)
-        if (e[i].type == 1)
-            total += e[i].size;
-    return total;
+    return pvh_memmap_ram((const hvm_memmap_table_entry *)(uintptr_t)si->memmap_paddr,
+                          n < MEMMAP_READ_MAX ? n : MEMMAP_READ_MAX);
 }
 
 _Noreturn void x64_start(const struct hvm_start_info *si)
 {
     struct boot_info bi = { "x64", "PVH", "16550 at port 0x3f8", 0, "" };
 
-    uart16550_init(&com1, UART16550_DIVISOR_115200);
-    if (si->magic != HVM_START_MAGIC) {
-        kprintf("x64: bad PVH start info magic %x\n", si->magic);
+    uart16550_drv_init(&com1, UART16550_DIVISOR_115200);
+    if (!pvh_start_info_valid(si, sizeof *si)) {
+        kprintf("x64: bad PVH start info magic %x\n", si ? si->magic : 0);
         platform_exit(2);
     }
     bi.mem_bytes = pvh_ram(si);

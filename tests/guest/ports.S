@@ -1,4 +1,5 @@
-/* ports.S - a guest that pokes a port nobody decodes (SECURITY.md, "Dispatch").
+/* ports.S - a guest that pokes a port nobody decodes (book/security.md,
+   rule 5, and its cases for dispatch).
 
    Port 0x2f8 (COM2) has no device on our monitor nor on QEMU with
    -nodefaults, so an ISA bus leaves it floating: every IN reads all-ones

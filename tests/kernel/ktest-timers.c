@@ -3,7 +3,9 @@
 
    Runs on every arch and target (tests/Tupfile); lateness is printed, not
    judged: virtual time under TCG or nested KVM is no place for a latency
-   bound. Early is judged: it is always a bug.
+   bound (a QEMU descheduled on a busy host makes any tick late by as long
+   as it was away). Early is judged: it is always a bug. So is order: the
+   queue makes it, whatever the lateness.
 */
 //! [expect]
 // expect: timer:
@@ -13,7 +15,7 @@
 // expect: timers: 20 ms (second) fired
 // expect: timers: 30 ms fired
 // expect: timers: all fired in deadline order, none early
-// expect: periodic: 10 periods of 100 ms, drift 0 periods
+// expect: periodic: 10 periods of 100 ms, drift 0 ns
 // expect: idle: the loop slept
 // expect: before their deadline
 // expect: ktest-timers: pass
@@ -73,6 +75,7 @@ static void test_one_shots(void)
 struct periodic {
     timer t;
     uint64_t start, period;
+    uint64_t last;          /* the deadline of the latest tick */
     unsigned count;
 };
 
@@ -82,6 +85,8 @@ static void periodic_fired(timer *t, void *arg)
     uint64_t due = p->start + (p->count + 1) * p->period;
 
     check(platform_now() >= due, "a periodic tick came early");
+    check(t->deadline == due, "a periodic tick was off its schedule: the timer drifted");
+    p->last = t->deadline;
     p->count++;
     if (p->count < 10)  /* re-armed from its deadline, not from now: no drift */
         timer_repeat(&kernel_timers, t, p->period);
@@ -103,12 +108,15 @@ static void test_periodic(void)
     timer_start(&kernel_timers, &p.t, p.start + p.period);
     end = kernel_loop(ten_periods, &p);
     wakes = kernel_stats.iterations - it0;
-    /* Ten ticks at 100 ms end at 1000 ms; a drifting timer (re-armed from
-       "now") would end later by the sum of its lateness. */
-    kprintf("periodic: 10 periods of 100 ms, drift %llu periods (ended at %llu ms)\n",
-            (unsigned long long)((end - p.start) / p.period - 10),
+    /* Drift is judged on the deadlines, which the code makes: re-armed from
+       its deadline, the tenth tick is due at exactly 1000 ms however late
+       each one ran; re-armed from "now", it would be due later by the sum
+       of their lateness. When the loop got to run it is the host's doing,
+       so that is only printed. */
+    kprintf("periodic: 10 periods of 100 ms, drift %lld ns (the last ran at %llu ms)\n",
+            (long long)(p.last - (p.start + 10 * p.period)),
             (unsigned long long)((end - p.start) / 1000000));
-    check((end - p.start) / p.period == 10, "the periodic timer drifted a whole period");
+    check(p.last == p.start + 10 * p.period, "the periodic timer drifted");
     /* A second of idle with 10 timers: a loop that spins would pass
        through millions of times; one that sleeps, a few per tick. */
     kprintf("idle: %llu loop passes in one second of 10 ticks\n", (unsigned long long)wakes);

@@ -6,7 +6,7 @@
       triggered and active high, although ISA lines are edge by default;
    3. the FADT names a PM timer at port 0x608 (PIIX4's PM base 0x600 + 8);
    4. that timer counts at 3.579545 MHz, measured against platform_now()
-      over about 200 ms.
+      over about 200 ms, read through hdr/acpi_pm.h's driver.
 
    Both clocks come from the host, so they agree closely; each sample reads
    the timer between two reads of platform_now() and takes the midpoint,
@@ -27,7 +27,10 @@
 #include "ktest.h"
 #include "../../arch/x64/acpi.h"
 
-#define PM_TMR_HZ 3579545u
+#define ACPI_PM_STATIC
+#define ACPI_PM_IMPLEMENTATION
+#include "acpi_pm.h"
+
 #define BRACKET_NS 100000u      /* a sample whose two clock reads are further
                                    apart than this is taken again */
 #define STEPS 10                /* 10 steps of 20 ms: no step nears the wrap */
@@ -37,16 +40,22 @@ struct sample {
     uint32_t ticks;
 };
 
+static uint32_t pm_inl(void *ctx, uint16_t port)
+{
+    (void)ctx;
+    return inl(port);
+}
+
 /* The timer read between two reads of platform_now(): the best of a few
    tries, stamped with the midpoint. */
-static struct sample sample(uint16_t port)
+static struct sample sample(const acpi_pm_drv *d)
 {
     struct sample best = { 0, 0 };
     uint64_t best_gap = UINT64_MAX;
 
     for (int i = 0; i < 8 && best_gap > BRACKET_NS; i++) {
         uint64_t a = platform_now();
-        uint32_t t = inl(port);
+        uint32_t t = acpi_pm_drv_read_timer(d);
         uint64_t b = platform_now();
 
         if (b - a < best_gap) {
@@ -59,16 +68,15 @@ static struct sample sample(uint16_t port)
 
 /* Ticks per second over about 200 ms, the counter's wraps undone step by
    step (24 bits wrap every 4.7 s). 0 if the time did not move. */
-static uint64_t measure_rate(uint16_t port, bool ext)
+static uint64_t measure_rate(const acpi_pm_drv *d)
 {
-    uint32_t mask = ext ? 0xffffffffu : 0xffffffu;
-    struct sample first = sample(port), prev = first, now = first;
+    struct sample first = sample(d), prev = first, now = first;
     uint64_t ticks = 0;
 
     for (int i = 0; i < STEPS; i++) {
         run_for(20);
-        now = sample(port);
-        ticks += (now.ticks - prev.ticks) & mask;
+        now = sample(d);
+        ticks += acpi_pm_drv_elapsed(d, prev.ticks, now.ticks);
         prev = now;
     }
     if (now.ns <= first.ns)
@@ -105,17 +113,19 @@ static void check_sci(const struct fadt_info *f)
 
 static void check_pm_timer(const struct fadt_info *f)
 {
-    uint64_t rate, lo = PM_TMR_HZ - PM_TMR_HZ * 3ull / 100, hi = PM_TMR_HZ + PM_TMR_HZ * 3ull / 100;
+    const uint64_t hz = ACPI_PM_TMR_HZ, lo = hz - hz * 3 / 100, hi = hz + hz * 3 / 100;
+    const acpi_pm_drv d = { pm_inl, 0, f->pm_tmr, f->tmr_32bit };
+    uint64_t rate;
 
-    check(f->pm_tmr == 0x608, "the PM timer is not at port 0x608");
-    if (f->pm_tmr != 0x608)
+    check(f->pm_tmr == ACPI_PM_PC_BASE + ACPI_PM_TMR_OFF, "the PM timer is not at port 0x608");
+    if (f->pm_tmr != ACPI_PM_PC_BASE + ACPI_PM_TMR_OFF)
         return;
     kprintf("acpi-test: PM timer at port 0x%x\n", f->pm_tmr);
-    rate = measure_rate(f->pm_tmr, f->tmr_32bit);
+    rate = measure_rate(&d);
     kprintf("acpi-test: PM timer rate %llu Hz\n", (unsigned long long)rate);
     check(rate >= lo && rate <= hi, "the PM timer does not count at 3.579545 MHz");
     if (rate >= lo && rate <= hi)
-        kprintf("acpi-test: PM timer rate within 3%% of %u Hz\n", PM_TMR_HZ);
+        kprintf("acpi-test: PM timer rate within 3%% of %u Hz\n", ACPI_PM_TMR_HZ);
 }
 
 _Noreturn void kmain(const struct boot_info *bi)

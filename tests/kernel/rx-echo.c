@@ -37,7 +37,6 @@
 #include "ktest.h"
 #include "uart16550.h"     /* register names only: the console owns the driver */
 
-#define COM1_PORT  0x3f8
 #define RX_LINE    128
 #define RX_HELD    8       /* lines received but not yet echoed */
 #define RX_WAIT_MS 20000   /* for the whole input, once ready */
@@ -53,7 +52,7 @@ struct rx {
 
 static uint8_t com1_read(unsigned reg)
 {
-    return inb((uint16_t)(COM1_PORT + reg));
+    return inb((uint16_t)(UART16550_PC_COM1_PORT + reg));
 }
 
 /* FNV-1a: each byte changes the sum, and so does its position. */
@@ -107,7 +106,7 @@ static void rx_enable(bool on)
     uint8_t ier = com1_read(UART16550_IER);
 
     ier = on ? ier | UART16550_IER_ERBFI : ier & ~UART16550_IER_ERBFI;
-    outb(COM1_PORT + UART16550_IER, ier);
+    outb(UART16550_PC_COM1_PORT + UART16550_IER, ier);
 }
 
 /* One FIFO's worth per call, then the echo. Reading RBR takes a byte out

@@ -1,0 +1,227 @@
+/* board_test.c - bbvm's board (vm/board.c) as a whole, on the host, with no
+   KVM: the lifecycle the chipset offers and the board uses.
+
+   - save and restore: a board brought into a busy state (UART programmed
+     with bytes waiting and an interrupt up, the 8259 pair initialised with
+     a request in service, IOAPIC entries programmed, the PM timer enabled
+     and running) is saved, restored into a fresh board, and from then on
+     both must behave alike: the same register reads, the same interrupt
+     messages, lines and ExtINT output, the same time-driven events;
+   - reset: a running board answers as at power-on afterwards;
+   - a damaged image is refused and leaves the board working. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "../vm/board.h"
+
+#define IRQ_IMPLEMENTATION
+#include "irq.h"
+
+/* What reached the board's edge, in order, as text: two boards that
+   behave alike write the same log. */
+struct edge {
+    uint64_t now;
+    char log[8192];
+    size_t len;
+};
+
+static void note(struct edge *e, const char *fmt, unsigned long long a, unsigned long long b)
+{
+    int n = snprintf(e->log + e->len, sizeof e->log - e->len, fmt, a, b);
+
+    if (n > 0 && (size_t)n < sizeof e->log - e->len)
+        e->len += (size_t)n;
+}
+
+static uint64_t e_now(void *ctx) { return ((struct edge *)ctx)->now; }
+static void e_msi(void *ctx, const ioapic_msi *m) { note(ctx, "msi %llx %llx;", m->address, m->data); }
+static void e_extint(void *ctx, bool level) { note(ctx, "int %llu%llu;", level, 0); }
+static void e_tx(void *ctx, uint8_t b) { note(ctx, "tx %llx%llu;", b, 0); }
+static void e_line(void *ctx, unsigned line, bool level) { note(ctx, "line %llu=%llu;", line, level); }
+static void e_exit(void *ctx, int status) { note(ctx, "exit %llu%llu;", (unsigned)status, 0); }
+
+/* A board at power-on at board time `now`. */
+static void board_up(struct board *b, struct edge *e, uint64_t now)
+{
+    struct board_hooks h = { .now = e_now, .msi = e_msi, .extint = e_extint,
+                             .console_tx = e_tx, .line = e_line, .exit = e_exit, .ctx = e };
+
+    memset(e, 0, sizeof *e);
+    e->now = now;
+    CHECK(board_init(b, &h));
+}
+
+static void ioapic_set(struct board *b, unsigned reg, uint32_t v)
+{
+    board_mmio_write(b, IOAPIC_PC_BASE, 4, reg);
+    board_mmio_write(b, IOAPIC_PC_BASE + 0x10, 4, v);
+}
+
+static uint32_t ioapic_get(struct board *b, unsigned reg)
+{
+    board_mmio_write(b, IOAPIC_PC_BASE, 4, reg);
+    return (uint32_t)board_mmio_read(b, IOAPIC_PC_BASE + 0x10, 4);
+}
+
+/* A busy machine: everything that has state holds some. */
+static void make_busy(struct board *b, struct edge *e)
+{
+    e->now = 1000000000u;                       /* 1 s of board time */
+    board_advance(b, e->now);
+    /* 8259 pair: ICW1-4 on both, IRQ4 unmasked, the cascade on IR2. */
+    board_pio_write(b, 0x20, 1, 0x11);
+    board_pio_write(b, 0x21, 1, 0x20);
+    board_pio_write(b, 0x21, 1, 0x04);
+    board_pio_write(b, 0x21, 1, 0x01);
+    board_pio_write(b, 0xa0, 1, 0x11);
+    board_pio_write(b, 0xa1, 1, 0x28);
+    board_pio_write(b, 0xa1, 1, 0x02);
+    board_pio_write(b, 0xa1, 1, 0x01);
+    board_pio_write(b, 0x21, 1, 0xeb);          /* IRQ2 and IRQ4 unmasked */
+    board_pio_write(b, 0xa1, 1, 0xfd);          /* IRQ9 unmasked */
+    board_pio_write(b, 0x4d1, 1, 0x02);         /* ELCR: IRQ9 level */
+    /* IOAPIC: pin 4 to vector 0x34, level-triggered; pin 9 masked. */
+    ioapic_set(b, 0x19, 0);
+    ioapic_set(b, 0x18, 0x8034);
+    ioapic_set(b, 0x22, 0x10039);
+    /* UART: 9600 baud, 8N1, FIFOs on, receive interrupts, OUT2, two bytes in. */
+    board_pio_write(b, 0x3fb, 1, 0x83);
+    board_pio_write(b, 0x3f8, 1, 12);
+    board_pio_write(b, 0x3fb, 1, 0x03);
+    board_pio_write(b, 0x3fa, 1, 0x07);
+    board_pio_write(b, 0x3fc, 1, 0x0b);
+    board_pio_write(b, 0x3f9, 1, 0x01);
+    board_pio_write(b, 0x3ff, 1, 0x5a);
+    CHECK(uart16550_model_receive(&b->com1, 'h'));
+    CHECK(uart16550_model_receive(&b->com1, 'i'));
+    /* The 8259 takes IRQ4 into service (the CPU's acknowledge). */
+    CHECK_EQ(board_extint_ack(b), 0x24);
+    /* PM: the timer's interrupt enabled. */
+    board_pio_write(b, ACPI_PM_PC_BASE + 2, 2, 0x0001);
+    e->now += 500000000u;
+    board_advance(b, e->now);
+}
+
+/* What a driver would see, read in an order both boards follow; reads
+   that change state change both alike. */
+static void observe(struct board *b, struct edge *e, uint64_t out[64])
+{
+    unsigned n = 0;
+
+    board_pio_write(b, 0x20, 1, 0x0b);          /* OCW3: read ISR */
+    out[n++] = board_pio_read(b, 0x20, 1);
+    board_pio_write(b, 0x20, 1, 0x0a);          /* OCW3: read IRR */
+    out[n++] = board_pio_read(b, 0x20, 1);
+    out[n++] = board_pio_read(b, 0x21, 1);
+    out[n++] = board_pio_read(b, 0xa1, 1);
+    out[n++] = board_pio_read(b, 0x4d1, 1);
+    for (unsigned r = 0; r < 8; r++)
+        out[n++] = board_pio_read(b, (uint16_t)(0x3f8 + r), 1);
+    out[n++] = ioapic_get(b, 0x01);
+    out[n++] = ioapic_get(b, 0x18);
+    out[n++] = ioapic_get(b, 0x22);
+    out[n++] = board_pio_read(b, ACPI_PM_PC_BASE, 2);
+    out[n++] = board_pio_read(b, ACPI_PM_PC_BASE + 2, 2);
+    out[n++] = board_pio_read(b, ACPI_PM_PC_BASE + 4, 2);
+    out[n++] = board_pio_read(b, ACPI_PM_PC_BASE + 8, 4);
+    out[n++] = board_extint(b);
+    while (n < 63)
+        out[n++] = 0;
+    out[63] = e->len;               /* what reached the edge meanwhile */
+}
+
+/* Then life goes on the same way on both: the guest ends the interrupt,
+   more input arrives, time passes over the PM timer's toggle. */
+static void go_on(struct board *b, struct edge *e)
+{
+    board_pio_write(b, 0x20, 1, 0x20);          /* EOI to the master */
+    board_eoi(b, 0x34);                         /* the LAPIC's EOI */
+    CHECK(uart16550_model_receive(&b->com1, '!'));
+    (void)board_pio_read(b, 0x3f8, 1);
+    e->now += 3000000000u;
+    board_advance(b, e->now);
+    board_pio_write(b, 0x3f8, 1, 'x');
+}
+
+TEST(snapshot_restore_behaves_alike)
+{
+    static struct board a, b;
+    static struct edge ea, eb;
+    static uint8_t image[16384];
+    uint64_t ra[64], rb[64];
+    int64_t n, used;
+
+    board_up(&a, &ea, 0);
+    make_busy(&a, &ea);
+    n = board_save(&a, image, sizeof image);
+    CHECK(n > 0);
+    board_up(&b, &eb, ea.now);
+    used = board_restore(&b, image, (size_t)n);
+    CHECK_EQ(used, n);
+    /* The fresh board's edge heard its outputs come back to the saved
+       levels (the line and INT), so start both logs here. */
+    ea.len = eb.len = 0;
+    observe(&a, &ea, ra);
+    observe(&b, &eb, rb);
+    for (unsigned i = 0; i < 64; i++)
+        CHECK_EQ(ra[i], rb[i]);
+    CHECK_EQ(ra[2], 0xeb);                      /* the state was not power-on */
+    CHECK_EQ(ra[12], 0x5a);
+    go_on(&a, &ea);
+    go_on(&b, &eb);
+    CHECK(ea.len > 0);
+    CHECK_EQ(ea.len, eb.len);
+    CHECK(memcmp(ea.log, eb.log, ea.len) == 0);
+    observe(&a, &ea, ra);
+    observe(&b, &eb, rb);
+    for (unsigned i = 0; i < 64; i++)
+        CHECK_EQ(ra[i], rb[i]);
+}
+
+TEST(restore_refuses_damage)
+{
+    static struct board a, b;
+    static struct edge ea, eb;
+    static uint8_t image[16384];
+    int64_t n;
+
+    board_up(&a, &ea, 0);
+    make_busy(&a, &ea);
+    n = board_save(&a, image, sizeof image);
+    CHECK(n > 0);
+    board_up(&b, &eb, ea.now);
+    CHECK(board_restore(&b, image, (size_t)n - 1) < 0);    /* truncated */
+    image[4] ^= 0xff;                                      /* a name's byte */
+    CHECK(board_restore(&b, image, (size_t)n) < 0);
+    CHECK(board_save(&a, image, 8) < 0);                   /* no room */
+    /* Still a working board. */
+    CHECK_EQ(board_pio_read(&b, 0x3fd, 1), 0x60);
+}
+
+TEST(reset_is_power_on)
+{
+    static struct board a, fresh;
+    static struct edge ea, ef;
+    uint64_t ra[64], rf[64];
+
+    board_up(&a, &ea, 0);
+    make_busy(&a, &ea);
+    board_reset(&a);
+    board_up(&fresh, &ef, ea.now);      /* powered on when a was reset */
+    ea.len = 0;
+    observe(&a, &ea, ra);
+    observe(&fresh, &ef, rf);
+    for (unsigned i = 0; i < 64; i++)
+        CHECK_EQ(ra[i], rf[i]);
+    CHECK_EQ(ra[12], 0);                        /* the scratch register */
+    CHECK_EQ(ra[2], 0xff);                      /* the IMR, all masked */
+    /* And time runs from the reset on, as from a power-on. */
+    ea.now = ef.now = ea.now + 2000000000u;
+    board_advance(&a, ea.now);
+    board_advance(&fresh, ef.now);
+    CHECK_EQ(board_pio_read(&a, ACPI_PM_PC_BASE + 8, 4), 2 * 3579545);
+}
+
+CHECK_MAIN(TEST_ENTRY(snapshot_restore_behaves_alike), TEST_ENTRY(restore_refuses_damage),
+           TEST_ENTRY(reset_is_power_on))

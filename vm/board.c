@@ -1,0 +1,325 @@
+/* board.c - the monitor's machine without its CPU (see board.h): the models
+   of hdr/ registered with the chipset as themselves, wired to the line
+   fabric, and the board's edge handed to whoever drives it. The models'
+   implementations live here, once for the monitor. */
+#include <stdio.h>
+#include <string.h>
+
+#include "board.h"
+
+#define ACPI_PM_IMPLEMENTATION
+#include "acpi_pm.h"
+#define CHIPSET_IMPLEMENTATION
+#include "chipset.h"
+#define IOAPIC_IMPLEMENTATION
+#include "ioapic.h"
+#define PIC8259_IMPLEMENTATION
+#include "pic8259.h"
+#define UART16550_IMPLEMENTATION
+#include "uart16550.h"
+
+/* The tables (vm/acpi.c) describe this board: they must agree. */
+_Static_assert(ACPI_IOAPIC_PADDR == IOAPIC_PC_BASE, "the MADT and the board disagree on the IOAPIC");
+_Static_assert(ACPI_IOAPIC_GSI == 0 && IOAPIC_PINS == 24, "the MADT says 24 pins from GSI 0");
+
+/* ---- the wiring: model outputs onto the board's lines and edge ---------- */
+
+/* Every change of an ISA line goes through here: the fabric carries it to
+   the line's 8259 input and IOAPIC pin, and an observer hears it. */
+static void line_set(struct board *b, unsigned line, bool level)
+{
+    bool was = irq_line_level(&b->lines, line);
+
+    irq_line_set(&b->lines, line, level);
+    if (was != level && b->hooks.line)
+        b->hooks.line(b->hooks.ctx, line, level);
+}
+
+//! [board-wiring]
+/* COM1's interrupt output is ISA IRQ4 and the PM block's SCI is ISA IRQ9. */
+static void com1_irq(void *ctx, bool level)
+{
+    line_set(ctx, BOARD_COM1_IRQ, level);
+}
+
+static void pm_sci(void *ctx, bool level)
+{
+    line_set(ctx, BOARD_SCI_IRQ, level);
+}
+//! [board-wiring]
+
+static void com1_tx(void *ctx, uint8_t byte)
+{
+    struct board *b = ctx;
+
+    if (b->hooks.console_tx)
+        b->hooks.console_tx(b->hooks.ctx, byte);
+}
+
+static void com1_room(void *ctx)
+{
+    struct board *b = ctx;
+
+    if (b->hooks.console_room)
+        b->hooks.console_room(b->hooks.ctx);
+}
+
+static void pic_int(void *ctx, bool level)
+{
+    struct board *b = ctx;
+
+    if (b->hooks.extint)
+        b->hooks.extint(b->hooks.ctx, level);
+}
+
+static void ioapic_msg(void *ctx, const ioapic_msi *msg)
+{
+    struct board *b = ctx;
+
+    if (b->hooks.msi)
+        b->hooks.msi(b->hooks.ctx, msg);
+}
+
+static void ioapic_entry(void *ctx, unsigned pin)
+{
+    struct board *b = ctx;
+
+    if (b->hooks.entry_changed)
+        b->hooks.entry_changed(b->hooks.ctx, pin);
+}
+
+static void model_wake(void *ctx)
+{
+    struct board *b = ctx;
+
+    if (b->hooks.wake)
+        b->hooks.wake(b->hooks.ctx);
+}
+
+static uint64_t board_now(void *ctx)
+{
+    struct board *b = ctx;
+
+    return b->hooks.now(b->hooks.ctx);
+}
+
+/* ---- isa-debug-exit: the one device that is the monitor's own ---------- */
+
+/* A 1-byte OUT of v asks to stop with status (v << 1) | 1, as QEMU's
+   device does (the OS keeps the low 8 bits). Reads float high. */
+static void debug_exit_write(void *ctx, uint64_t offset, unsigned width, uint64_t v)
+{
+    struct board *b = ctx;
+
+    (void)offset;
+    if (width == 1 && b->hooks.exit)
+        b->hooks.exit(b->hooks.ctx, (int)(((v & 0xff) << 1) | 1) & 0xff);
+}
+
+/* ---- building ------------------------------------------------------------ */
+
+/* book/security.md, rule 5: holes read all-ones and ignore writes; the
+   builder does that and rate-limits this warning (the first 10, then the
+   2^k-th). */
+static void warn_unclaimed(void *ctx, const chipset_unclaimed *u)
+{
+    (void)ctx;
+    fprintf(stderr, "bbvm: warning: unclaimed %s %#llx: %u-byte %s (#%llu%s)\n",
+            u->kind == CHIPSET_PIO ? "port" : "MMIO address", (unsigned long long)u->addr,
+            u->width, u->is_write ? "write ignored" : "read as all-ones",
+            (unsigned long long)u->count,
+            u->count == 10 ? "; from now on only every 2^k-th is shown" : "");
+}
+
+static void build_error(void *ctx, const chipset_error *e)
+{
+    char line[160];
+
+    (void)ctx;
+    chipset_format_error(e, line, sizeof line);
+    fprintf(stderr, "bbvm: chipset: %s\n", line);
+}
+
+//! [board-ops]
+/* Each model's contract functions are the chipset's handlers as they are
+   (book/chipset.md, "The shape of a device model"): no adapters. */
+static const chipset_ops com1_ops = {
+    .pio_read = uart16550_model_read, .pio_write = uart16550_model_write,
+    .reset = uart16550_model_reset, .save = uart16550_model_save,
+    .restore = uart16550_model_restore,
+};
+static const chipset_ops pic_ops = {
+    .pio_read = pic8259_model_read, .pio_write = pic8259_model_write,
+    .reset = pic8259_model_reset, .save = pic8259_model_save,
+    .restore = pic8259_model_restore,
+};
+static const chipset_ops ioapic_ops = {
+    .mmio_read = ioapic_model_read, .mmio_write = ioapic_model_write,
+    .poll = ioapic_model_poll, .reset = ioapic_model_reset,
+    .save = ioapic_model_save, .restore = ioapic_model_restore,
+};
+static const chipset_ops pm_ops = {
+    .pio_read = acpi_pm_model_read, .pio_write = acpi_pm_model_write,
+    .poll = acpi_pm_model_poll, .reset = acpi_pm_model_reset,
+    .save = acpi_pm_model_save, .restore = acpi_pm_model_restore,
+};
+static const chipset_ops exit_ops = { .pio_write = debug_exit_write };
+//! [board-ops]
+
+/* One device with one range at device offset 0. */
+static int add(struct board *b, const char *name, const chipset_ops *ops, void *ctx,
+               chipset_kind kind, uint64_t base, uint64_t len)
+{
+    int dev = chipset_add_device(&b->chipset, name, ops, ctx);
+
+    chipset_add_range(&b->chipset, dev, kind, base, len, NULL);
+    return dev;
+}
+
+bool board_init(struct board *b, const struct board_hooks *h)
+{
+    const uart16550_model_hooks com1_hooks = { com1_tx, com1_irq, com1_room, b };
+    const pic8259_model_hooks pic_hooks = { pic_int, b };
+    const ioapic_model_hooks ioapic_hooks = { ioapic_msg, model_wake, ioapic_entry, b };
+    const acpi_pm_model_hooks pm_hooks = { board_now, pm_sci, model_wake, b };
+    chipset_config cfg = { .devices = b->devices, .device_cap = BOARD_DEVICES,
+                           .ranges = b->ranges, .range_cap = BOARD_RANGES,
+                           .on_error = build_error, .on_unclaimed = warn_unclaimed,
+                           .hook_ctx = b };
+    int pic;
+
+    memset(b, 0, sizeof *b);
+    b->hooks = *h;
+    uart16550_model_init(&b->com1, &com1_hooks);
+    pic8259_model_init(&b->pic, &pic_hooks);
+    ioapic_model_init(&b->ioapic, &ioapic_hooks);
+    acpi_pm_model_init(&b->pm, &pm_hooks);
+    b->pm.cfg.tmr_32bit = BBVM_PM_TMR_32BIT;    /* as the FADT's TMR_VAL_EXT says */
+    //! [board-lines]
+    /* The controllers hear the lines (their set_irq is the fabric's input
+       type); the IOAPIC hears the CPU's EOIs. */
+    irq_lines_init(&b->lines);
+    irq_lines_wire_pc(&b->lines, pic8259_model_set_irq, &b->pic, ioapic_model_set_irq,
+                      &b->ioapic);
+    irq_eoi_listen(&b->lines, ioapic_model_eoi, &b->ioapic);
+    //! [board-lines]
+
+    chipset_init(&b->chipset, &cfg);
+    add(b, "com1", &com1_ops, &b->com1, CHIPSET_PIO, UART16550_PC_COM1_PORT,
+        UART16550_NREGS);
+    add(b, "debug-exit", &exit_ops, b, CHIPSET_PIO, BOARD_DEBUG_EXIT_PORT, 1);
+    //! [board-pic]
+    pic = chipset_add_device(&b->chipset, "pic8259", &pic_ops, &b->pic);
+    chipset_add_range_at(&b->chipset, pic, CHIPSET_PIO, PIC8259_PC_MASTER_PORT, 2, "master",
+                         PIC8259_MODEL_MASTER);
+    chipset_add_range_at(&b->chipset, pic, CHIPSET_PIO, PIC8259_PC_SLAVE_PORT, 2, "slave",
+                         PIC8259_MODEL_SLAVE);
+    chipset_add_range_at(&b->chipset, pic, CHIPSET_PIO, PIC8259_PC_ELCR_PORT, 2, "elcr",
+                         PIC8259_MODEL_ELCR);
+    //! [board-pic]
+    add(b, "ioapic", &ioapic_ops, &b->ioapic, CHIPSET_MMIO, IOAPIC_PC_BASE, IOAPIC_WINDOW);
+    add(b, "acpi-pm", &pm_ops, &b->pm, CHIPSET_PIO, ACPI_PM_PC_BASE, ACPI_PM_LEN);
+    if (chipset_build(&b->chipset, NULL, 0))
+        return false;
+    board_start(b);
+    return true;
+}
+
+/* ---- the board's entry points ----------------------------------------------- */
+
+uint64_t board_pio_read(struct board *b, uint16_t port, unsigned width)
+{
+    return chipset_pio_read(&b->chipset, port, width);
+}
+
+void board_pio_write(struct board *b, uint16_t port, unsigned width, uint64_t value)
+{
+    chipset_pio_write(&b->chipset, port, width, value);
+}
+
+uint64_t board_mmio_read(struct board *b, uint64_t addr, unsigned width)
+{
+    return chipset_mmio_read(&b->chipset, addr, width);
+}
+
+void board_mmio_write(struct board *b, uint64_t addr, unsigned width, uint64_t value)
+{
+    chipset_mmio_write(&b->chipset, addr, width, value);
+}
+
+void board_eoi(struct board *b, uint8_t vector)
+{
+    irq_eoi_broadcast(&b->lines, vector);
+}
+
+uint8_t board_extint_ack(struct board *b)
+{
+    return pic8259_model_ack(&b->pic);
+}
+
+bool board_extint(const struct board *b)
+{
+    return pic8259_model_output(&b->pic);
+}
+
+void board_set_isa_irq(struct board *b, unsigned irq, bool level)
+{
+    if (irq < 16)
+        line_set(b, irq, level);
+}
+
+uint64_t board_advance(struct board *b, uint64_t now)
+{
+    return chipset_advance(&b->chipset, now);
+}
+
+/* The models go back to power-on; the lines follow the models' outputs,
+   which each reset drives to its reset level. */
+void board_reset(struct board *b)
+{
+    chipset_reset(&b->chipset);
+}
+
+void board_start(struct board *b)
+{
+    chipset_start(&b->chipset);
+}
+
+void board_stop(struct board *b)
+{
+    chipset_stop(&b->chipset);
+}
+
+int64_t board_save(struct board *b, void *buf, size_t size)
+{
+    return chipset_save(&b->chipset, buf, size);
+}
+
+/* chipset_restore() stops at the first bad record, with the ones before it
+   loaded: a half-restored machine is no machine, so it goes back to
+   power-on instead. */
+int64_t board_restore(struct board *b, const void *buf, size_t size)
+{
+    int64_t r = chipset_restore(&b->chipset, buf, size);
+
+    if (r < 0)
+        chipset_reset(&b->chipset);
+    return r;
+}
+
+static void print_counters(void *ctx, const char *name, const chipset_counters *n)
+{
+    (void)ctx;
+    fprintf(stderr, "bbvm: device %-10s port reads %llu writes %llu, MMIO reads %llu writes %llu\n",
+            name, (unsigned long long)n->reads[CHIPSET_PIO],
+            (unsigned long long)n->writes[CHIPSET_PIO], (unsigned long long)n->reads[CHIPSET_MMIO],
+            (unsigned long long)n->writes[CHIPSET_MMIO]);
+}
+
+void board_print_counters(const struct board *b)
+{
+    chipset_visit_counters(&b->chipset, print_counters, NULL);
+    fprintf(stderr, "bbvm: unclaimed: %llu port accesses, %llu MMIO accesses\n",
+            (unsigned long long)chipset_unclaimed_count(&b->chipset, CHIPSET_PIO),
+            (unsigned long long)chipset_unclaimed_count(&b->chipset, CHIPSET_MMIO));
+}

@@ -1,0 +1,128 @@
+/* board.h - the monitor's machine without its CPU: every device model of
+   hdr/ put on one chipset (hdr/chipset.h) and wired to the line fabric
+   (hdr/irq.h) as a PC's motherboard wires them.
+
+   The board knows nothing of KVM, threads or files. What leaves it toward
+   a CPU or the host goes through struct board_hooks: interrupt messages
+   from the IOAPIC, the 8259 pair's INT output, bytes COM1 sends, the
+   debug-exit device's request to stop. Whoever drives it (vm/kvm.c with a
+   vCPU, vm/qtest.c with requests on a line protocol) provides those hooks
+   and the board's clock, and calls in with the guest's accesses. So the
+   same board, built by the same code, runs under KVM and without a CPU.
+
+   What is where (the book's chapter "The chipset builder" has the table):
+     port 0x20-0x21, 0xa0-0xa1, 0x4d0-0x4d1  8259 pair and ELCR  (pic8259.h)
+     port 0x3f8-0x3ff                        COM1, ISA IRQ4     (uart16550.h)
+     port 0x600-0x60b                        ACPI PM block, SCI on IRQ9 (acpi_pm.h)
+     port 0xf4                               isa-debug-exit (as in QEMU)
+     MMIO 0xfec00000-0xfec00fff              IOAPIC, 24 pins    (ioapic.h)
+   Everything else reads all-ones and ignores writes.
+
+   Not thread-safe: the caller serializes every call (bbvm holds its board
+   lock around each), hooks included, which run inside those calls. */
+#ifndef BBVM_BOARD_H
+#define BBVM_BOARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "acpi.h"         /* vm/acpi.h: what the firmware tables say of this board */
+#include "acpi_pm.h"
+#include "chipset.h"
+#include "ioapic.h"
+#include "irq.h"
+#include "pic8259.h"
+#include "uart16550.h"
+
+/* isa-debug-exit: a 1-byte OUT of v to this port ends the run with status
+   (v << 1) | 1, as QEMU's -device isa-debug-exit,iobase=0xf4,iosize=1. */
+#define BOARD_DEBUG_EXIT_PORT 0xf4u
+
+/* The board's ISA lines: the PC's numbers, wired by irq_lines_wire_pc().
+   The SCI's is the one the FADT and the MADT's override announce. */
+#define BOARD_COM1_IRQ UART16550_PC_COM1_IRQ
+#define BOARD_SCI_IRQ  ACPI_SCI_IRQ
+
+/* Devices and ranges the board registers (with room to spare). */
+#define BOARD_DEVICES 8
+#define BOARD_RANGES  16
+
+/* The board's edge. Every hook may be NULL (the event is dropped). */
+struct board_hooks {
+    /* Board time in ns: one clock that never runs backwards (the host's
+       monotonic clock under KVM, the virtual clock under qtest). Required. */
+    uint64_t (*now)(void *ctx);
+    /* The IOAPIC sent an interrupt message to the local APICs. */
+    void (*msi)(void *ctx, const ioapic_msi *msg);
+    /* The 8259 pair's INT output changed: LINT0, wired as ExtINT. */
+    void (*extint)(void *ctx, bool level);
+    /* A guest write landed in IOAPIC redirection entry `pin` (KVM keeps an
+       MSI route per pin; see vm/kvm.c). */
+    void (*entry_changed)(void *ctx, unsigned pin);
+    /* COM1 transmitted a byte. */
+    void (*console_tx)(void *ctx, uint8_t byte);
+    /* COM1 can take received bytes again after it could not. */
+    void (*console_room)(void *ctx);
+    /* The guest asked to stop with this exit status (debug-exit). */
+    void (*exit)(void *ctx, int status);
+    /* ISA line `line` changed level (a tap for observers: qtest's
+       irq_intercept_in; the controllers hear the line anyway). */
+    void (*line)(void *ctx, unsigned line, bool level);
+    /* A model's next deadline moved earlier: call board_advance() soon. */
+    void (*wake)(void *ctx);
+    void *ctx;
+};
+
+struct board {
+    chipset chipset;
+    chipset_device devices[BOARD_DEVICES];
+    chipset_range ranges[BOARD_RANGES];
+    uart16550_model com1;
+    pic8259_model pic;
+    ioapic_model ioapic;
+    acpi_pm_model pm;
+    irq_lineset lines;
+    struct board_hooks hooks;
+};
+
+/* Build the board at power-on with its hooks. False (after printing each
+   problem to stderr) only if the chipset refuses the map: a bug here. */
+bool board_init(struct board *b, const struct board_hooks *h);
+
+/* The guest's accesses (any width; the chipset decides who answers). */
+uint64_t board_pio_read(struct board *b, uint16_t port, unsigned width);
+void board_pio_write(struct board *b, uint16_t port, unsigned width, uint64_t value);
+uint64_t board_mmio_read(struct board *b, uint64_t addr, unsigned width);
+void board_mmio_write(struct board *b, uint64_t addr, unsigned width, uint64_t value);
+
+/* The local APIC's EOI for `vector`, broadcast to the IOAPIC. */
+void board_eoi(struct board *b, uint8_t vector);
+/* The CPU's interrupt acknowledge for the 8259 pair's INT: the vector. */
+uint8_t board_extint_ack(struct board *b);
+/* Is the 8259 pair's INT high? */
+bool board_extint(const struct board *b);
+/* Drive ISA line `irq` (0..15) from outside the board (a test's
+   irq_set; no board device uses this). */
+void board_set_isa_irq(struct board *b, unsigned irq, bool level);
+
+/* Run every model up to board time `now`; returns the next deadline any
+   of them has, or CHIPSET_NEVER. */
+uint64_t board_advance(struct board *b, uint64_t now);
+
+/* Power-on state for every device, as a reset button would give. */
+void board_reset(struct board *b);
+/* The run is over: every device's stop hook, in reverse order (after the
+   last access; the board may be started again with board_start()). */
+void board_stop(struct board *b);
+void board_start(struct board *b);
+
+/* The whole board's state into `buf` / back from it (hdr/chipset.h's
+   format): bytes written or used, or a negative CHIPSET_E* error. A
+   refused image leaves the board at power-on. */
+int64_t board_save(struct board *b, void *buf, size_t size);
+int64_t board_restore(struct board *b, const void *buf, size_t size);
+
+/* --stats: one line per device to stderr, then the unclaimed accesses. */
+void board_print_counters(const struct board *b);
+
+#endif /* BBVM_BOARD_H */

@@ -1,0 +1,302 @@
+/* devloop.c - bbvm's device loop: everything the board does that no guest
+   access starts, on the main thread. It sleeps in ppoll() (the host port in
+   host/, which stands in for a CPU's interrupts) until host input arrives,
+   the vCPU thread hands something over, or the models' next deadline comes.
+
+   It is the kernels' event loop again, with its own state rather than the
+   kernels' globals: an irq table, a timer queue and an async runtime
+   (@ref irq, @ref timers, @ref async), and the same pass: deferred work,
+   due timers, then a wait. Everything it does to the board, it does
+   holding the board lock. */
+#define _GNU_SOURCE /* O_NOCTTY via fcntl.h, tcgetpgrp */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vm.h"
+#include "loop.h"   /* the host port's platform.h: platform_wfi, triggers */
+/* The runtime's implementations, once for the monitor (async.h brings
+   irq.h's along). */
+#define ASYNC_IMPLEMENTATION
+#include "async.h"
+#define TIMER_IMPLEMENTATION
+#include "timer.h"
+
+/* ---- the board's deadlines ---------------------------------------------- */
+
+//! [board-timer]
+/* Advance every model to now and sleep until the earliest deadline any of
+   them asks for (the IOAPIC's storm guard, the PM timer's TMR_STS). */
+static void board_deadline(struct vm *vm)
+{
+    uint64_t next;
+
+    pthread_mutex_lock(&vm->lock);
+    next = board_advance(&vm->board, platform_now());
+    pthread_mutex_unlock(&vm->lock);
+    if (next == CHIPSET_NEVER)
+        timer_cancel(&vm->loop.timers, &vm->loop.board_timer);
+    else
+        timer_start(&vm->loop.timers, &vm->loop.board_timer, next);
+}
+
+static void on_board_timer(timer *t, void *arg)
+{
+    (void)t;
+    board_deadline(arg);
+}
+//! [board-timer]
+
+/* With the LAPIC in KVM a guest halted with interrupts off sleeps inside
+   KVM_RUN for ever; once a second the vCPU thread is kicked out to look. */
+static void on_watchdog(timer *t, void *arg)
+{
+    struct vm *vm = arg;
+
+    kvm_kick(vm, KICK_WATCHDOG);
+    timer_repeat(&vm->loop.timers, t, timer_ms(1000));
+}
+
+static bool input_push(struct vm *vm);
+static void input_read(struct vm *vm);
+
+/* The vCPU thread handed something over: a model's deadline may have
+   moved, or the guest made room for held input. */
+static void on_vcpu_event(void *ctx, unsigned irq)
+{
+    struct vm *vm = ctx;
+    bool resume;
+
+    (void)irq;
+    pthread_mutex_lock(&vm->lock);
+    resume = vm->loop.input_resume;
+    vm->loop.input_resume = false;
+    pthread_mutex_unlock(&vm->lock);
+    if (resume && input_push(vm))   /* what was left first, then more */
+        input_read(vm);
+    board_deadline(vm);
+}
+
+/* ---- the board's hooks that belong to the loop (any thread, lock held) --- */
+
+static uint64_t loop_now(void *ctx)
+{
+    (void)ctx;
+    return platform_now();
+}
+
+/* COM1 has room again after it had none: held input may go on. */
+static void loop_console_room(void *ctx)
+{
+    struct vm *vm = ctx;
+
+    if (vm->loop.input_held) {
+        vm->loop.input_held = false;
+        vm->loop.input_resume = true;
+        platform_irq_trigger(HOST_IRQ_VCPU);
+    }
+}
+
+/* A model's deadline moved earlier: poll the board again. */
+static void loop_wake(void *ctx)
+{
+    (void)ctx;
+    platform_irq_trigger(HOST_IRQ_VCPU);
+}
+
+/* The loop's part of the board's hooks; kvm_board_hooks() fills in the
+   vCPU's. Both set the one context, struct vm. */
+void devloop_board_hooks(struct vm *vm, struct board_hooks *h)
+{
+    h->now = loop_now;
+    h->console_room = loop_console_room;
+    h->wake = loop_wake;
+    h->ctx = vm;
+}
+
+/* ---- host input ------------------------------------------------------------ */
+
+//! [input]
+/* Host input is one read request at a time: an async_work (@ref async)
+   whose backend is the input line. Submitting it turns the line on; when
+   the fd turns readable, the line's handler reads no more than the UART has
+   room for, outside the board lock, and completes the request with the
+   byte count. The done callback hands the bytes to the UART and submits
+   the next read only if the UART can take more. Otherwise the bytes wait
+   in the host's pipe or terminal until the guest's read of RBR makes room
+   (the UART's rx_room hook: loop_console_room, then on_vcpu_event). The
+   few bytes the UART cannot take after all (the guest turned loopback on
+   in between) wait in in_buf. */
+static void input_submit(async_work *w)
+{
+    (void)w;
+    platform_irq_unmask(PLATFORM_CONSOLE_IRQ);
+}
+
+static void input_cancel(async_work *w)
+{
+    struct vm *vm = w->ctx;
+
+    platform_irq_mask(PLATFORM_CONSOLE_IRQ);
+    async_complete(&vm->loop.rt, w, ASYNC_CANCELLED);
+}
+
+static const async_ops input_ops = { input_submit, input_cancel };
+
+/* The line: the input fd is readable (or at its end). */
+static void on_input(void *ctx, unsigned irq)
+{
+    struct vm *vm = ctx;
+    unsigned room;
+    ssize_t n;
+
+    platform_irq_mask(irq);                    /* one read per request */
+    if (async_state_of(&vm->loop.input_work) != ASYNC_LIVE)
+        return;
+    pthread_mutex_lock(&vm->lock);
+    room = uart16550_model_rx_space(&vm->board.com1);
+    pthread_mutex_unlock(&vm->lock);
+    if (room > sizeof vm->loop.in_buf)
+        room = sizeof vm->loop.in_buf;
+    n = room ? read(vm->loop.input_fd, vm->loop.in_buf, room) : -1;
+    async_complete(&vm->loop.rt, &vm->loop.input_work,
+                   !room ? -EAGAIN : n < 0 ? -errno : (int)n);
+}
+
+/* Move what was read into the UART; true if it took it all and has room
+   for more. Device loop only. */
+static bool input_push(struct vm *vm)
+{
+    bool held;
+
+    pthread_mutex_lock(&vm->lock);
+    while (vm->loop.in_pos < vm->loop.in_len && uart16550_model_rx_space(&vm->board.com1) > 0)
+        uart16550_model_receive(&vm->board.com1, vm->loop.in_buf[vm->loop.in_pos++]);
+    if (vm->loop.in_pos == vm->loop.in_len)
+        vm->loop.in_pos = vm->loop.in_len = 0;
+    held = vm->loop.in_len > 0 || uart16550_model_rx_space(&vm->board.com1) == 0;
+    vm->loop.input_held = held;
+    pthread_mutex_unlock(&vm->lock);
+    return !held;
+}
+
+/* Ask for the next read, if there is input and none is asked for yet. */
+static void input_read(struct vm *vm)
+{
+    if (vm->loop.input_fd >= 0 && async_state_of(&vm->loop.input_work) == ASYNC_DEAD)
+        async_submit(&vm->loop.rt, &vm->loop.input_work);
+}
+
+static void input_done(async_work *w, int result)
+{
+    struct vm *vm = w->ctx;
+
+    if (result == 0 || (result < 0 && result != -EAGAIN && result != -EINTR &&
+                        result != ASYNC_CANCELLED)) {
+        if (result < 0)
+            fprintf(stderr, "bbvm: warning: reading input: %s; no more input\n",
+                    strerror(-result));
+        host_irq_attach_fd(PLATFORM_CONSOLE_IRQ, -1);   /* end of input */
+        vm->loop.input_fd = -1;
+        return;
+    }
+    if (result > 0) {
+        vm->loop.in_pos = 0;
+        vm->loop.in_len = (unsigned)result;
+        vm->loop.input_bytes += (uint64_t)result;
+    }
+    if (input_push(vm))
+        input_read(vm);     /* else on_vcpu_event asks once there is room */
+}
+//! [input]
+
+/* Standard input feeds the UART unless it is closed, write-only, or a
+   terminal this process does not own (a background job reading it would be
+   stopped by SIGTTIN). */
+static bool input_usable(void)
+{
+    int fl = fcntl(STDIN_FILENO, F_GETFL);
+
+    if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
+        return false;
+    return !isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
+/* The fd to read input from. A pipe or terminal gets its own non-blocking
+   open file description (through /proc), so that a read never blocks the
+   device loop even if another process takes the bytes ppoll() saw, and
+   without changing the flags of a description we share with our parent.
+   A regular file never blocks and must keep its offset: it is read as is;
+   so is anything /proc cannot reopen (a socket). */
+static int input_open(void)
+{
+    struct stat st;
+    int fd;
+
+    if (fstat(STDIN_FILENO, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))
+        return STDIN_FILENO;
+    fd = open("/proc/self/fd/0", O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    return fd >= 0 ? fd : STDIN_FILENO;
+}
+
+void devloop_init(struct vm *vm, bool input)
+{
+    static const struct boot_info host = { "host", "bbvm", "standard input", 0, "" };
+    struct devloop *l = &vm->loop;
+
+    irq_table_init(&l->irqs);
+    timer_queue_init(&l->timers);
+    async_init(&l->rt, &l->irqs);
+    platform_init(&host, &l->irqs);
+    l->input_fd = -1;
+    if (input && input_usable()) {
+        l->input_fd = input_open();
+        host_irq_attach_fd(PLATFORM_CONSOLE_IRQ, l->input_fd);
+    }
+    /* Lines start masked: the input line is on while a read is asked for. */
+    irq_register(&l->irqs, PLATFORM_CONSOLE_IRQ, on_input, vm);
+    async_work_init(&l->input_work, &input_ops, input_done, vm);
+    input_read(vm);
+    irq_register(&l->irqs, HOST_IRQ_VCPU, on_vcpu_event, vm);
+    timer_init(&l->board_timer, on_board_timer, vm);
+    timer_init(&l->watchdog, on_watchdog, vm);
+    timer_start(&l->timers, &l->watchdog, platform_now() + timer_ms(1000));
+}
+
+//! [devloop]
+/* The pass of every Breadboard loop (arch/common/kernel.c has the kernels'
+   one): deferred interrupt work and async callbacks, then due timers, then
+   a wait until the next deadline unless there is work already. The host
+   port has no interrupts to turn off around the look: a trigger from the
+   vCPU thread sets its pending bit before it writes the eventfd that ends
+   the wait, so none is slept through. */
+void devloop_run(struct vm *vm, bool (*done)(const struct vm *vm))
+{
+    struct devloop *l = &vm->loop;
+    uint64_t now = platform_now();
+
+    for (;;) {
+        l->passes++;
+        ktick(&l->rt);
+        timer_run(&l->timers, now);
+        if (done(vm))
+            return;
+        if (async_idle(&l->rt) && timer_next_deadline(&l->timers) > platform_now()) {
+            l->waits++;
+            now = platform_wfi(timer_next_deadline(&l->timers));
+        } else {
+            now = platform_now();
+        }
+    }
+}
+//! [devloop]
+
+void devloop_print_stats(const struct vm *vm)
+{
+    fprintf(stderr, "bbvm: device loop: %llu passes, %llu waits; input %llu bytes\n",
+            (unsigned long long)vm->loop.passes, (unsigned long long)vm->loop.waits,
+            (unsigned long long)vm->loop.input_bytes);
+}

@@ -1,0 +1,425 @@
+/* main.c - bbvm, Breadboard's KVM monitor: one x86 vCPU, a PVH kernel, and a
+   PC board of the models in hdr/ (vm.h lists the parts).
+
+   Usage: bbvm [options] KERNEL   (`bbvm --help` lists the options)
+
+   The monitor checks everything the operator gave it (flags, then the kernel
+   file) before it opens /dev/kvm, builds a VM with guest RAM at physical 0,
+   enters the kernel as the PVH boot ABI says (Xen docs/misc/pvh.pandoc), and
+   serves its port I/O until the guest asks to stop or fails.
+
+   EXIT STATUS
+   Odd statuses belong to the guest, even ones to the monitor, so they never
+   collide:
+     (code << 1) | 1  the guest wrote `code` with a 1-byte OUT to port 0xf4,
+                      exactly as QEMU's -device isa-debug-exit,iobase=0xf4,
+                      iosize=1 behaves. The OS keeps the low 8 bits of a
+                      status, so codes 0..127 come out distinct.
+     0   never a guest outcome (only --help exits 0)
+     2   usage error: bad flags or values
+     4   kernel file error: missing, unreadable, or not a loadable PVH kernel
+     6   host or KVM error (the failing call and strerror are printed)
+     8   guest triple fault (KVM_EXIT_SHUTDOWN); registers go to stderr
+     10  any other stop KVM reports (failed entry, internal error, unknown
+         exit reason); registers go to stderr
+     12  the guest halted with interrupts off, so nothing can ever wake it;
+         registers go to stderr
+   Usage, kernel and host errors are one line on stderr starting with
+   "bbvm: "; statuses 8, 10 and 12 add a register dump below that line. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "acpi.h"
+#include "loader.h"
+#include "vm.h"
+
+#define MEM_DEFAULT (32ull << 20)
+#define MEM_MIN (4ull << 20)
+#define MEM_MAX (3ull << 30)            /* RAM stays below the 3..4 GiB hole */
+#define KERNEL_FILE_MAX (1ull << 30)
+
+/* The loader keeps kernels clear of the area the ACPI tables go to. */
+_Static_assert(ACPI_AREA_PADDR == LOADER_TABLES_BASE &&
+               ACPI_AREA_PADDR + ACPI_AREA_SIZE == LOADER_TABLES_END,
+               "vm/loader.h and vm/acpi.h disagree on the firmware table area");
+
+/* ---- errors ------------------------------------------------------------ */
+
+void die(int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(stdout); /* the guest's output first, then why it ended */
+    fputs("bbvm: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(status);
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void usage_error(const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    die(STATUS_USAGE, "%s (try 'bbvm --help')", msg);
+}
+
+/* ---- operator input ---------------------------------------------------- */
+
+static const char help_text[] =
+    "Usage: bbvm [options] KERNEL\n"
+    "       bbvm --qtest[=unix:PATH] [options] [KERNEL]\n"
+    "Run KERNEL, an x86 PVH ELF image (32- or 64-bit), in a KVM virtual machine\n"
+    "with one vCPU (its LAPIC in KVM), an 8259 pair, an IOAPIC at 0xfec00000, the\n"
+    "ACPI PM registers and PM timer at port 0x600, ACPI tables describing them, a\n"
+    "16550 UART at port 0x3f8 fed by standard input and writing to standard output,\n"
+    "and an isa-debug-exit device at port 0xf4 (as in QEMU) that ends the run.\n"
+    "\n"
+    "Options:\n"
+    "  -m, --mem SIZE      guest RAM in bytes; a K, M or G suffix multiplies by\n"
+    "                      2^10, 2^20, 2^30. From 4M to 3G, a multiple of 4K.\n"
+    "                      Default 32M.\n"
+    "  -c, --cmdline TEXT  kernel command line, at most 4095 bytes. Default empty.\n"
+    "  -n, --no-input      leave standard input alone (by default it feeds the\n"
+    "                      UART's receiver, from the start: bytes that arrive\n"
+    "                      before the guest sets the UART up may be lost)\n"
+    "  -s, --stats         at the end, print to stderr each device's access counts,\n"
+    "                      the device loop's passes and input, and the vCPU's\n"
+    "                      exits and kicks\n"
+    "      --kvm-device PATH  the KVM device to use. Default /dev/kvm.\n"
+    "      --check-kvm     only check that this host can run bbvm's VM (KVM API,\n"
+    "                      a VM with the split irqchip, a vCPU) and exit: 0 if it\n"
+    "                      can, 6 with the reason if not. No KERNEL then.\n"
+    "      --qtest[=unix:PATH]  build the same machine with no VM and no vCPU,\n"
+    "                      and serve QEMU's qtest line protocol on it, on standard\n"
+    "                      input and output or on a Unix socket at PATH, with a\n"
+    "                      virtual clock (book: \"Testing the board without a CPU\").\n"
+    "                      KERNEL, if given, is loaded into guest RAM.\n"
+    "  -h, --help          print this help and exit with status 0\n"
+    "\n"
+    "Exit status:\n"
+    "  (code << 1) | 1  the guest wrote code to port 0xf4 (1-byte OUT)\n"
+    "  2   usage error (unknown option, missing or bad value, no KERNEL)\n"
+    "  4   KERNEL is missing, unreadable or not a loadable PVH kernel\n"
+    "  6   host or KVM error\n"
+    "  8   the guest triple-faulted (registers dumped to stderr)\n"
+    "  10  KVM stopped the guest for another reason (registers dumped to stderr)\n"
+    "  12  the guest halted with interrupts off and can never wake (registers dumped)\n";
+
+static void help(void)
+{
+    fputs(help_text, stdout);
+    exit(0);
+}
+
+/* Decimal digits only: strtoull would accept signs, spaces and hex. */
+static uint64_t parse_number(const char *s, const char **end, bool *overflow)
+{
+    uint64_t v = 0;
+
+    for (*overflow = false; *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+
+        if (v > (UINT64_MAX - d) / 10)
+            *overflow = true;
+        v = v * 10 + d;
+    }
+    *end = s;
+    return v;
+}
+
+static uint64_t suffix_multiplier(char c)
+{
+    switch (c) {
+    case 'K': case 'k': return 1ull << 10;
+    case 'M': case 'm': return 1ull << 20;
+    case 'G': case 'g': return 1ull << 30;
+    }
+    return 0;
+}
+
+static uint64_t parse_mem(const char *s)
+{
+    const char *end;
+    bool overflow;
+    uint64_t v = parse_number(s, &end, &overflow), mul = 1;
+
+    if (end == s)
+        usage_error("bad memory size '%.64s': not a number", s);
+    if (*end && (mul = suffix_multiplier(*end)) != 0)
+        end++;
+    if (*end || mul == 0)
+        usage_error("bad memory size '%.64s': want digits and an optional K, M or G", s);
+    if (overflow || v > MEM_MAX / mul || v * mul < MEM_MIN)
+        usage_error("memory size '%.64s' is out of range (4M..3G)", s);
+    if ((v * mul) % 4096)
+        usage_error("memory size '%.64s' is not a multiple of 4K", s);
+    return v * mul;
+}
+
+static const char *check_cmdline(const char *s)
+{
+    if (strlen(s) > LOADER_CMDLINE_MAX)
+        usage_error("command line is %zu bytes; the limit is %u", strlen(s),
+                    LOADER_CMDLINE_MAX);
+    return s;
+}
+
+/* If argv[*i] is option `shrt`/`lng`, return its value: "-m V", "-mV",
+   "--mem V" or "--mem=V". NULL if argv[*i] is some other option. */
+static const char *opt_value(int argc, char **argv, int *i, const char *shrt, const char *lng)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(lng);
+
+    if (strcmp(a, shrt) == 0 || strcmp(a, lng) == 0) {
+        if (*i + 1 >= argc)
+            usage_error("option %s needs a value", a);
+        return argv[++*i];
+    }
+    if (strncmp(a, lng, n) == 0 && a[n] == '=')
+        return a + n + 1;
+    if (strncmp(a, shrt, 2) == 0 && a[2] != '\0')
+        return a + 2;
+    return NULL;
+}
+
+/* A long-only option: "--name V" or "--name=V". */
+static const char *long_value(int argc, char **argv, int *i, const char *lng)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(lng);
+
+    if (strncmp(a, lng, n) != 0 || (a[n] != '\0' && a[n] != '='))
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (*i + 1 >= argc)
+        usage_error("option %s needs a value", a);
+    return argv[++*i];
+}
+
+/* "unix:PATH" (or "stdio"); sun_path holds 107 bytes and a NUL. */
+static const char *check_qtest(const char *v)
+{
+    if (strcmp(v, "stdio") == 0)
+        return v;
+    if (strncmp(v, "unix:", 5) != 0 || v[5] == '\0')
+        usage_error("bad --qtest '%.64s': want --qtest, --qtest=stdio or --qtest=unix:PATH", v);
+    if (strlen(v + 5) > 107)
+        usage_error("--qtest socket path is %zu bytes; the limit is 107", strlen(v + 5));
+    return v;
+}
+
+static void set_kernel(struct options *o, const char *path)
+{
+    if (o->kernel)
+        usage_error("unexpected extra argument '%.64s' (one KERNEL only)", path);
+    o->kernel = path;
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+    bool options_done = false;
+    const char *v;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (options_done || a[0] != '-' || a[1] == '\0')
+            set_kernel(o, a);
+        else if (strcmp(a, "--") == 0)
+            options_done = true;
+        else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+            help();
+        else if (strcmp(a, "-s") == 0 || strcmp(a, "--stats") == 0)
+            o->stats = true;
+        else if (strcmp(a, "--check-kvm") == 0)
+            o->check_kvm = true;
+        else if (strcmp(a, "--qtest") == 0)
+            o->qtest = "stdio";
+        else if (strncmp(a, "--qtest=", 8) == 0)
+            o->qtest = check_qtest(a + 8);
+        else if (strcmp(a, "-n") == 0 || strcmp(a, "--no-input") == 0)
+            o->no_input = true;
+        else if ((v = long_value(argc, argv, &i, "--kvm-device")))
+            o->kvm_device = v;
+        else if ((v = opt_value(argc, argv, &i, "-m", "--mem")))
+            o->mem = parse_mem(v);
+        else if ((v = opt_value(argc, argv, &i, "-c", "--cmdline")))
+            o->cmdline = check_cmdline(v);
+        else
+            usage_error("unknown option '%.64s'", a);
+    }
+    if (o->qtest && o->check_kvm)
+        usage_error("--qtest and --check-kvm exclude each other");
+    if (!o->kernel && !o->check_kvm && !o->qtest)
+        usage_error("no KERNEL given");
+}
+
+/* ---- the kernel file --------------------------------------------------- */
+
+static size_t read_all(int fd, uint8_t *buf, size_t size, const char *path)
+{
+    size_t got = 0;
+
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            die(STATUS_KERNEL, "%s: cannot read: %s", path, strerror(errno));
+        if (n == 0)
+            break; /* shrank since fstat: the loader sees the short file */
+        got += (size_t)n;
+    }
+    return got;
+}
+
+static uint8_t *read_kernel(const char *path, size_t *size)
+{
+    /* O_NONBLOCK: a FIFO given as KERNEL must not hang us in open(). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    uint8_t *buf;
+
+    if (fd < 0)
+        die(STATUS_KERNEL, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fd, &st) < 0)
+        die(STATUS_KERNEL, "%s: cannot stat: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        die(STATUS_KERNEL, "%s: not a regular file", path);
+    if ((uint64_t)st.st_size > KERNEL_FILE_MAX)
+        die(STATUS_KERNEL, "%s: file too large (%lld bytes; the limit is 1 GiB)", path,
+            (long long)st.st_size);
+    buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+    if (!buf)
+        die(STATUS_HOST, "out of memory reading %s", path);
+    *size = read_all(fd, buf, (size_t)st.st_size, path);
+    close(fd);
+    return buf;
+}
+
+/* ---- guest memory ------------------------------------------------------ */
+
+static uint8_t *map_ram(uint64_t size)
+{
+    /* NORESERVE: untouched guest pages cost the host nothing. */
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+    if (p == MAP_FAILED)
+        die(STATUS_HOST, "mmap of %llu MiB of guest RAM: %s",
+            (unsigned long long)(size >> 20), strerror(errno));
+    return p;
+}
+
+/* Guest RAM as both modes see it: the kernel, if one was given (a qtest
+   board may have none), its start info, and the ACPI tables in the
+   reserved BIOS area with their RSDP in the start info, so a kernel finds
+   the IOAPIC from the MADT here as on QEMU. The kernel file is read
+   before RAM is mapped (an operator's bad file is status 4 even where the
+   host cannot give the RAM) and checked before /dev/kvm is ever opened. */
+void vm_memory_setup(struct vm *vm)
+{
+    const struct options *o = &vm->opt;
+    struct loader_result r;
+    uint64_t rsdp;
+    size_t size = 0;
+    uint8_t *file = o->kernel ? read_kernel(o->kernel, &size) : NULL;
+
+    vm->ram_size = o->mem;
+    vm->ram = map_ram(o->mem);
+    if (file) {
+        if (loader_load_pvh(file, size, vm->ram, vm->ram_size, &r))
+            die(STATUS_KERNEL, "%s: %s", o->kernel, r.msg);
+        free(file);
+        vm->vcpu.entry = r.entry;
+    }
+    if (loader_start_info(vm->ram, vm->ram_size, o->cmdline, &vm->vcpu.start_info, &r))
+        die(STATUS_USAGE, "%s", r.msg); /* parse_args already checked it */
+    if (acpi_build(vm->ram, vm->ram_size, ACPI_AREA_PADDR, ACPI_AREA_SIZE, &rsdp) ||
+        loader_set_rsdp(vm->ram, vm->ram_size, rsdp, &r))
+        die(STATUS_HOST, "no room for the ACPI tables"); /* RAM >= 4 MiB: cannot happen */
+}
+
+/* ---- the modes ------------------------------------------------------------ */
+
+static void board_build(struct vm *vm, const struct board_hooks *h)
+{
+    if (!board_init(&vm->board, h))
+        die(STATUS_HOST, "internal error: the board does not build (see above)");
+}
+
+//! [kvm-run]
+/* A KVM run: the vCPU runs the guest on its own thread; this one runs the
+   device loop until the vCPU thread is done. The board's hooks are the
+   vCPU's (interrupt messages, ExtINT, output, the exit request) and the
+   loop's (its clock, room for input, deadlines). */
+static int kvm_main(struct vm *vm)
+{
+    struct board_hooks h = { 0 };       /* each side fills in its part */
+    int err, status;
+
+    vm_memory_setup(vm);
+    kvm_open(vm, vm->opt.kvm_device);
+    kvm_create(vm);
+    kvm_setup_guest(vm);
+    kvm_board_hooks(vm, &h);
+    devloop_board_hooks(vm, &h);
+    devloop_init(vm, !vm->opt.no_input);
+    board_build(vm, &h);
+    if ((err = pthread_mutex_init(&vm->lock, NULL)) != 0)
+        die(STATUS_HOST, "board lock: %s", strerror(err));
+    kvm_start(vm);
+    devloop_run(vm, kvm_finished);
+    status = kvm_join(vm);
+    board_stop(&vm->board);
+    return status;
+}
+//! [kvm-run]
+
+int main(int argc, char **argv)
+{
+    static struct vm vm;
+    int status;
+
+    vm.opt = (struct options){ .mem = MEM_DEFAULT, .cmdline = "", .kvm_device = "/dev/kvm" };
+    parse_args(argc, argv, &vm.opt);
+    signal(SIGPIPE, SIG_IGN); /* a closed stdout must not kill the monitor */
+    if (vm.opt.check_kvm) {
+        kvm_open(&vm, vm.opt.kvm_device);
+        kvm_create(&vm);
+        fprintf(stderr, "bbvm: %s can run this monitor's VMs\n", vm.opt.kvm_device);
+        return 0;
+    }
+    if (vm.opt.qtest) {
+        vm_memory_setup(&vm);
+        return qtest_run(&vm, vm.opt.qtest);
+    }
+    status = kvm_main(&vm);
+    if (vm.opt.stats) {
+        board_print_counters(&vm.board);
+        devloop_print_stats(&vm);
+        kvm_print_stats(&vm);
+    }
+    fflush(stdout);
+    return status;
+}

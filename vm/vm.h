@@ -1,0 +1,139 @@
+/* vm.h - bbvm, Breadboard's KVM monitor, in its parts. Each part is one
+   job, in one file:
+
+     main.c     the operator's input: options, the kernel file, guest RAM,
+                and which mode runs (a KVM run, --check-kvm, --qtest)
+     board.c    the machine without its CPU: models on the chipset, lines
+                (board.h; knows nothing of KVM, threads or files)
+     kvm.c      KVM: the VM, guest RAM in it, the vCPU and its thread, the
+                exits served through the board, interrupts injected
+     devloop.c  the device loop: timers, board deadlines, host input,
+                the watchdog; async.h and timer.h on the host port (host/)
+     qtest.c    the board driven without a CPU over QEMU's qtest protocol,
+                on virtual time
+     loader.c, acpi.c  the PVH loader and the firmware tables in guest RAM
+
+   This header is what the parts share: the exit statuses, the errors, and
+   struct vm, which holds one run. */
+#ifndef BBVM_VM_H
+#define BBVM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "board.h"
+#include "async.h"
+#include "irq.h"
+#include "timer.h"
+
+/* Exit statuses: odd ones belong to the guest ((code << 1) | 1 from the
+   debug-exit port), even ones to the monitor (main.c's help lists them). */
+enum {
+    STATUS_USAGE = 2,
+    STATUS_KERNEL = 4,
+    STATUS_HOST = 6,
+    STATUS_TRIPLE = 8,
+    STATUS_UNEXPECTED = 10,
+    STATUS_HALTED = 12
+};
+
+/* One line "bbvm: ..." on stderr (the guest's output flushed first), then
+   exit with `status`. */
+__attribute__((format(printf, 2, 3), noreturn))
+void die(int status, const char *fmt, ...);
+
+/* What the operator asked for (main.c checks it all before anything runs). */
+struct options {
+    uint64_t mem;
+    const char *cmdline;
+    const char *kernel;         /* NULL: none (allowed with --qtest) */
+    const char *kvm_device;
+    const char *qtest;          /* NULL, "stdio" or "unix:PATH" */
+    bool stats;
+    bool check_kvm;
+    bool no_input;
+};
+
+/* Why the device loop brought the vCPU thread out of KVM_RUN. */
+enum kick_reason { KICK_PIC, KICK_WATCHDOG, KICK_REASONS };
+
+/* The KVM side (kvm.c): the VM, its one vCPU and the thread that runs it. */
+struct vcpu {
+    int kvm_fd, vm_fd, vcpu_fd;
+    struct kvm_run *run;
+    size_t run_size;
+    uint64_t entry;                     /* guest physical entry point */
+    uint32_t start_info;                /* ... and its %ebx */
+    pthread_t thread;                   /* the vCPU thread */
+    bool pic_int;                       /* the 8259 pair's INT, as last told */
+    uint64_t routed[IOAPIC_PINS];       /* the entries KVM's routes were built from */
+    bool stopped;                       /* the guest asked to end the run */
+    int status;                         /* ... with this exit status */
+    bool finished;                      /* the vCPU thread is done (atomic) */
+    int run_status;                     /* what it ended with */
+    uint8_t tx_buf[4096];               /* guest output of the current exit */
+    unsigned tx_len;                    /* (vCPU thread only) */
+    uint64_t exits;                     /* KVM_RUN returns, for --stats */
+    uint64_t kicks[KICK_REASONS];       /* kvm_kick() calls, by reason */
+};
+
+/* The device loop (devloop.c): its own runtime, not the kernels' globals. */
+struct devloop {
+    irq_table irqs;                     /* the host port's "interrupts" */
+    timer_queue timers;
+    async_rt rt;
+    timer board_timer;                  /* the models' next deadline */
+    timer watchdog;                     /* once a second: is the guest dead? */
+    bool input_held;                    /* stdin waits for room in the RX FIFO */
+    bool input_resume;                  /* ... and the guest has made some */
+    int input_fd;                       /* where input comes from; -1: none */
+    async_work input_work;              /* the one read asked for at a time */
+    uint8_t in_buf[64];                 /* read, not yet taken by the UART */
+    unsigned in_pos, in_len;
+    uint64_t input_bytes;               /* host input handed to the UART */
+    uint64_t passes, waits;             /* loop passes, and waits among them */
+};
+
+/* One run. `lock` covers the board and these fields the two threads
+   share: vcpu.pic_int, vcpu.routed, vcpu.stopped, vcpu.status,
+   loop.input_held and loop.input_resume. vcpu.finished and vcpu.kicks are
+   atomic; vcpu.tx_* belong to the vCPU thread, loop.in_* and the loop's
+   runtime to the device loop thread. */
+struct vm {
+    struct options opt;
+    uint8_t *ram;
+    uint64_t ram_size;
+    struct board board;
+    pthread_mutex_t lock;
+    struct vcpu vcpu;
+    struct devloop loop;
+};
+
+/* main.c: guest RAM with the kernel (if any), its start info and the ACPI
+   tables, as both a KVM run and a qtest board see it. */
+void vm_memory_setup(struct vm *vm);
+
+/* kvm.c */
+void kvm_open(struct vm *vm, const char *device);   /* dies with STATUS_HOST */
+void kvm_create(struct vm *vm);                    /* the VM and its vCPU */
+void kvm_setup_guest(struct vm *vm);               /* RAM, CPUID, PVH entry state */
+void kvm_board_hooks(struct vm *vm, struct board_hooks *h); /* the vCPU's part */
+void kvm_start(struct vm *vm);                     /* the vCPU thread */
+int kvm_join(struct vm *vm);                       /* its status */
+void kvm_kick(struct vm *vm, enum kick_reason why);
+bool kvm_finished(const struct vm *vm);
+void kvm_print_stats(const struct vm *vm);
+
+/* devloop.c */
+void devloop_init(struct vm *vm, bool input);
+void devloop_board_hooks(struct vm *vm, struct board_hooks *h); /* the loop's part */
+void devloop_run(struct vm *vm, bool (*done)(const struct vm *vm));
+void devloop_print_stats(const struct vm *vm);
+
+/* qtest.c: serve the qtest protocol on the board until the peer closes;
+   returns the exit status. */
+int qtest_run(struct vm *vm, const char *where);
+
+#endif /* BBVM_VM_H */
