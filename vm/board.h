@@ -5,7 +5,7 @@
    The board knows nothing of KVM, threads or files. What leaves it toward
    a CPU or the host goes through struct board_hooks: interrupt messages
    from the IOAPIC, the 8259 pair's INT output, bytes COM1 sends, the
-   debug-exit device's request to stop. Whoever drives it (vm/kvm.c with a
+   debug-exit device's request to stop. Whoever drives it (vm/vcpu.c with a
    vCPU, vm/qtest.c with requests on a line protocol) provides those hooks
    and the board's clock, and calls in with the guest's accesses. So the
    same board, built by the same code, runs under KVM and without a CPU.
@@ -57,7 +57,7 @@ struct board_hooks {
     /* The 8259 pair's INT output changed: LINT0, wired as ExtINT. */
     void (*extint)(void *ctx, bool level);
     /* A guest write landed in IOAPIC redirection entry `pin` (KVM keeps an
-       MSI route per pin; see vm/kvm.c). */
+       MSI route per pin; see vm/vcpu.c). */
     void (*entry_changed)(void *ctx, unsigned pin);
     /* COM1 transmitted a byte. */
     void (*console_tx)(void *ctx, uint8_t byte);

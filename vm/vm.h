@@ -5,8 +5,10 @@
                 and which mode runs (a KVM run, --check-kvm, --qtest)
      board.c    the machine without its CPU: models on the chipset, lines
                 (board.h; knows nothing of KVM, threads or files)
-     kvm.c      KVM: the VM, guest RAM in it, the vCPU and its thread, the
-                exits served through the board, interrupts injected
+     kvm.c      KVM setup: the VM, guest RAM in it, the vCPU's CPUID and
+                PVH entry state
+     vcpu.c     the vCPU's thread: KVM_RUN, the exits served through the
+                board, interrupts injected, kicks, failure reports
      devloop.c  the device loop: timers, board deadlines, host input,
                 the watchdog; async.h and timer.h on the host port (host/)
      qtest.c    the board driven without a CPU over QEMU's qtest protocol,
@@ -59,7 +61,7 @@ struct options {
 /* Why the device loop brought the vCPU thread out of KVM_RUN. */
 enum kick_reason { KICK_PIC, KICK_WATCHDOG, KICK_REASONS };
 
-/* The KVM side (kvm.c): the VM, its one vCPU and the thread that runs it. */
+/* The KVM side (kvm.c, vcpu.c): the VM, its one vCPU and the thread that runs it. */
 struct vcpu {
     int kvm_fd, vm_fd, vcpu_fd;
     struct kvm_run *run;
@@ -115,10 +117,13 @@ struct vm {
    tables, as both a KVM run and a qtest board see it. */
 void vm_memory_setup(struct vm *vm);
 
-/* kvm.c */
+/* kvm.c: setup */
+int kvm_ioctl(int fd, unsigned long req, void *arg, const char *name); /* dies on failure */
+#define KVM_IOCTL(fd, req, arg) kvm_ioctl((fd), (req), (arg), #req)
 void kvm_open(struct vm *vm, const char *device);   /* dies with STATUS_HOST */
 void kvm_create(struct vm *vm);                    /* the VM and its vCPU */
 void kvm_setup_guest(struct vm *vm);               /* RAM, CPUID, PVH entry state */
+/* vcpu.c: the run */
 void kvm_board_hooks(struct vm *vm, struct board_hooks *h); /* the vCPU's part */
 void kvm_start(struct vm *vm);                     /* the vCPU thread */
 int kvm_join(struct vm *vm);                       /* its status */
