@@ -6,7 +6,8 @@
 #     `//! [NAME]` line; any other line with "[NAME]" on it counts too, as it
 #     does for Doxygen): missing and duplicated markers both fail;
 #   - any source file marks a NAME other than exactly twice (a stray or copied
-#     marker that Doxygen would silently pair with the wrong one).
+#     marker that Doxygen would silently pair with the wrong one). Files the
+#     build makes (tests/out/) are not sources and are left out.
 set -eu
 cd "$1"
 bad=0
@@ -27,7 +28,7 @@ for md in book/*.md; do
     done || bad=1
 done
 
-for f in $(find hdr arch vm tests -type f \( -name "*.[chS]" -o -name "*.ld" \) | sort); do
+for f in $(find hdr arch vm tests -path tests/out -prune -o -type f \( -name "*.[chS]" -o -name "*.ld" \) -print | sort); do
     case $f in *.c|*.h|*.S|*.ld) ;; *) continue ;; esac
     grep -o '//! \[[^]]*\]' "$f" | sort | uniq -c | while read -r c m; do
         [ "$c" -eq 2 ] || { echo "snippets: $f: $m appears $c times, want 2"; exit 1; }
