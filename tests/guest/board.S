@@ -15,21 +15,8 @@
    expect: board: every access of qtest/map.qt answered as without a CPU
    expect-status: 0
 */
-#define COM1      0x3f8
-#define COM1_LSR  (COM1 + 5)
-#define LSR_THRE  0x20
-#define EXIT_PORT 0xf4
+#include "pvh32.inc"
 
-    .pushsection .note.Xen, "a", @note
-    .balign 4
-    .long 4, 4, 18
-    .asciz "Xen"
-    .balign 4
-    .long _start
-    .popsection
-
-    .text
-    .code32
     .globl _start
 _start:
     mov $stack_top, %esp
@@ -131,29 +118,6 @@ exit:
     out %al, %dx
 3:  hlt
     jmp 3b
-
-/* putc: AL to COM1 after a bounded wait for THR empty. Keeps all but EAX's
-   high half, ECX and EDX. */
-putc:
-    mov %al, %ah
-    mov $COM1_LSR, %dx
-    mov $100000, %ecx
-4:  in %dx, %al
-    test $LSR_THRE, %al
-    loopz 4b
-    mov $COM1, %dx
-    mov %ah, %al
-    out %al, %dx
-    ret
-
-/* puts: the NUL-terminated string at ESI. */
-puts:
-    lodsb
-    test %al, %al
-    jz 5f
-    call putc
-    jmp puts
-5:  ret
 
 /* puthex: EDI as 0x and eight hex digits. */
 puthex:

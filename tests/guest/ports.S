@@ -22,23 +22,10 @@
    expect: ports: 100000 writes to a dead port ignored
    expect-status: 0
 */
-#define COM1      0x3f8
-#define COM1_LSR  (COM1 + 5)
-#define LSR_THRE  0x20
 #define DEAD      0x2f8
-#define EXIT_PORT 0xf4
 
-/* The PVH entry note: name "Xen", type 18, a 4-byte address in ELF32. */
-    .pushsection .note.Xen, "a", @note
-    .balign 4
-    .long 4, 4, 18
-    .asciz "Xen"
-    .balign 4
-    .long _start
-    .popsection
+#include "pvh32.inc"
 
-    .text
-    .code32
     .globl _start
 _start:
     mov $stack_top, %esp
@@ -100,24 +87,6 @@ fail:
     out %al, %dx
 3:  hlt                             /* no exit device: stop here */
     jmp 3b
-
-/* puts: the NUL-terminated string at ESI to COM1, each byte after a
-   bounded wait for THR empty. Clobbers EAX, ECX, EDX, ESI. */
-puts:
-    lodsb
-    test %al, %al
-    jz 5f
-    mov %al, %ah
-    mov $COM1_LSR, %dx
-    mov $100000, %ecx
-4:  in %dx, %al
-    test $LSR_THRE, %al
-    loopz 4b
-    mov $COM1, %dx
-    mov %ah, %al
-    out %al, %dx
-    jmp puts
-5:  ret
 
     .section .rodata
 msg_reads:
