@@ -64,20 +64,24 @@ static uint32_t ioapic_get(struct board *b, unsigned reg)
     return (uint32_t)board_mmio_read(b, IOAPIC_PC_BASE + 0x10, 4);
 }
 
+/* ICW1 (edge, cascade, ICW4), ICW2 (vectors), ICW3 (the cascade), ICW4
+   (8086 mode) to one 8259 of the pair. */
+static void pic_init(struct board *b, uint16_t port, uint8_t vectors, uint8_t icw3)
+{
+    board_pio_write(b, port, 1, 0x11);
+    board_pio_write(b, port + 1, 1, vectors);
+    board_pio_write(b, port + 1, 1, icw3);
+    board_pio_write(b, port + 1, 1, 0x01);
+}
+
 /* A busy machine: everything that has state holds some. */
 static void make_busy(struct board *b, struct edge *e)
 {
     e->now = 1000000000u;                       /* 1 s of board time */
     board_advance(b, e->now);
     /* 8259 pair: ICW1-4 on both, IRQ4 unmasked, the cascade on IR2. */
-    board_pio_write(b, 0x20, 1, 0x11);
-    board_pio_write(b, 0x21, 1, 0x20);
-    board_pio_write(b, 0x21, 1, 0x04);
-    board_pio_write(b, 0x21, 1, 0x01);
-    board_pio_write(b, 0xa0, 1, 0x11);
-    board_pio_write(b, 0xa1, 1, 0x28);
-    board_pio_write(b, 0xa1, 1, 0x02);
-    board_pio_write(b, 0xa1, 1, 0x01);
+    pic_init(b, 0x20, 0x20, 0x04);
+    pic_init(b, 0xa0, 0x28, 0x02);
     board_pio_write(b, 0x21, 1, 0xeb);          /* IRQ2 and IRQ4 unmasked */
     board_pio_write(b, 0xa1, 1, 0xfd);          /* IRQ9 unmasked */
     board_pio_write(b, 0x4d1, 1, 0x02);         /* ELCR: IRQ9 level */
