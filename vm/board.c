@@ -64,30 +64,6 @@ static void com1_room(void *ctx)
         b->hooks.console_room(b->hooks.ctx);
 }
 
-static void pic_int(void *ctx, bool level)
-{
-    struct board *b = ctx;
-
-    if (b->hooks.extint)
-        b->hooks.extint(b->hooks.ctx, level);
-}
-
-static void ioapic_msg(void *ctx, const ioapic_msi *msg)
-{
-    struct board *b = ctx;
-
-    if (b->hooks.msi)
-        b->hooks.msi(b->hooks.ctx, msg);
-}
-
-static void ioapic_entry(void *ctx, unsigned pin)
-{
-    struct board *b = ctx;
-
-    if (b->hooks.entry_changed)
-        b->hooks.entry_changed(b->hooks.ctx, pin);
-}
-
 static void model_wake(void *ctx)
 {
     struct board *b = ctx;
@@ -179,8 +155,11 @@ static int add(struct board *b, const char *name, const chipset_ops *ops, void *
 bool board_init(struct board *b, const struct board_hooks *h)
 {
     const uart16550_model_hooks com1_hooks = { com1_tx, com1_irq, com1_room, b };
-    const pic8259_model_hooks pic_hooks = { pic_int, b };
-    const ioapic_model_hooks ioapic_hooks = { ioapic_msg, model_wake, ioapic_entry, b };
+    /* The controllers' outputs are the board's edge itself: their hooks are
+       the caller's, with the caller's context (NULL ones stay NULL, which
+       the models skip). */
+    const pic8259_model_hooks pic_hooks = { h->extint, h->ctx };
+    const ioapic_model_hooks ioapic_hooks = { h->msi, h->wake, h->entry_changed, h->ctx };
     const acpi_pm_model_hooks pm_hooks = { board_now, pm_sci, model_wake, b };
     chipset_config cfg = { .devices = b->devices, .device_cap = BOARD_DEVICES,
                            .ranges = b->ranges, .range_cap = BOARD_RANGES,
