@@ -1,4 +1,5 @@
-/* acpi.h - the ACPI tables' layout: RSDP, the table header, XSDT/RSDT, MADT, FADT.
+/* acpi.h - the ACPI tables' layout: RSDP, the table header, XSDT/RSDT, MADT,
+   FADT, and the few AML encodings a DSDT's \_S5 object needs.
 
    WHAT IT IS
    The byte layout of the firmware tables a PC kernel reads to find its
@@ -24,7 +25,11 @@
    architecture flags), 5.2.3.2 (Generic Address Structure), 5.2.12 (MADT:
    5.2.12.2 Processor Local APIC, 5.2.12.3 I/O APIC, 5.2.12.5 Interrupt
    Source Override and its MPS INTI flags). Section 5.2 makes every
-   numeric field of every table little-endian.
+   numeric field of every table little-endian. 4.8.3.6 (the reset register
+   the FADT names). 5.2.11.1 (the DSDT: a header, then AML), 7.4.2 (the
+   \_Sx packages: SLP_TYP values first) and 20.2 (the AML encoding: 20.2.2
+   names, 20.2.3 data objects, 20.2.4 package lengths, 20.2.5 Name and
+   Package).
 
    BOOK
    book/firmware.md, "Describing the machine: ACPI tables".
@@ -202,6 +207,9 @@ extern "C" {
 #define ACPI_FADT_IAPC_BOOT_ARCH 109u /**< 2 bytes: ACPI_FADT_BOOT_* */
 #define ACPI_FADT_FLAGS          112u /**< 4 bytes: ACPI_FADT_F_* */
 #define ACPI_FADT_V1_LEN         116u /**< an ACPI 1.0 FADT ends after the flags */
+#define ACPI_FADT_RESET_REG      116u /**< GAS, ACPI 2.0+: the reset register (4.8.3.6) */
+#define ACPI_FADT_RESET_VALUE    128u /**< 1 byte: what to write to RESET_REG to reset */
+#define ACPI_FADT_ARM_BOOT_ARCH  129u /**< 2 bytes, ACPI 5.1+: ARM boot flags (0 on a PC) */
 #define ACPI_FADT_MINOR_VERSION  131u /**< 1 byte, ACPI 5.1+: the spec's minor version */
 #define ACPI_FADT_X_FIRMWARE_CTRL 132u /**< 8 bytes: the FACS, 64-bit */
 #define ACPI_FADT_X_DSDT         140u /**< 8 bytes: the DSDT, 64-bit; supersedes ACPI_FADT_DSDT */
@@ -217,6 +225,7 @@ extern "C" {
 #define ACPI_FADT_F_SLP_BUTTON  (1u << 5)  /**< 1: no fixed-feature sleep button */
 #define ACPI_FADT_F_FIX_RTC     (1u << 6)  /**< 1: no RTC wake status in PM1 */
 #define ACPI_FADT_F_TMR_VAL_EXT (1u << 8)  /**< the PM timer counts 32 bits, else 24 */
+#define ACPI_FADT_F_RESET_REG_SUP (1u << 10) /**< RESET_REG and RESET_VALUE are valid */
 #define ACPI_FADT_F_HW_REDUCED  (1u << 20) /**< HW_REDUCED_ACPI: no fixed hardware at all */
 
 /* IA-PC boot architecture flags (5.2.9.3). */
@@ -233,10 +242,47 @@ extern "C" {
 #define ACPI_GAS_LEN           12u /**< the structure's length */
 #define ACPI_GAS_SYSTEM_MEMORY 0u  /**< address space: memory */
 #define ACPI_GAS_SYSTEM_IO     1u  /**< address space: I/O ports */
+#define ACPI_GAS_PCI_CONFIG    2u  /**< address space: PCI configuration (bus 0) */
+#define ACPI_GAS_ACCESS_UNDEF  0u  /**< access size: not given (the ACPI 1.0 meaning) */
 #define ACPI_GAS_ACCESS_BYTE   1u  /**< access size: 8 bits */
 #define ACPI_GAS_ACCESS_WORD   2u  /**< access size: 16 bits */
 #define ACPI_GAS_ACCESS_DWORD  3u  /**< access size: 32 bits */
 #define ACPI_GAS_ACCESS_QWORD  4u  /**< access size: 64 bits */
+
+//! [aml-bytes]
+/* ---- AML (20.2): the encodings of a Name holding a Package ------------- */
+
+/* A DSDT (5.2.11.1) is the table header followed by AML byte code. Our
+   monitor writes, and our kernel looks for, one object in it: \_S5, a
+   Name whose value is a Package of integers (7.4.2): the SLP_TYP for
+   PM1a_CNT, then for PM1b_CNT, then two reserved. */
+#define ACPI_DSDT_AML           ACPI_SDT_HEADER_LEN /**< where the AML starts */
+#define ACPI_AML_ZERO_OP        0x00u /**< the integer 0 */
+#define ACPI_AML_ONE_OP         0x01u /**< the integer 1 */
+#define ACPI_AML_NAME_OP        0x08u /**< DefName: NameOp NameString DataRefObject */
+#define ACPI_AML_BYTE_PREFIX    0x0au /**< then a 1-byte integer */
+#define ACPI_AML_WORD_PREFIX    0x0bu /**< then a 2-byte integer, little-endian */
+#define ACPI_AML_DWORD_PREFIX   0x0cu /**< then a 4-byte integer */
+#define ACPI_AML_QWORD_PREFIX   0x0eu /**< then an 8-byte integer */
+#define ACPI_AML_SCOPE_OP       0x10u /**< DefScope: ScopeOp PkgLength NameString TermList */
+#define ACPI_AML_PACKAGE_OP     0x12u /**< DefPackage: PackageOp PkgLength NumElements list */
+#define ACPI_AML_DUAL_NAME      0x2eu /**< DualNamePrefix: two name segments follow */
+#define ACPI_AML_MULTI_NAME     0x2fu /**< MultiNamePrefix: a count, then that many */
+#define ACPI_AML_ROOT_CHAR      0x5cu /**< '\\': the name is absolute */
+#define ACPI_AML_PARENT_PREFIX  0x5eu /**< '^': one scope up */
+#define ACPI_AML_ONES_OP        0xffu /**< the integer with every bit set */
+#define ACPI_AML_NAMESEG_LEN    4u    /**< a name segment: 4 bytes, '_' padded */
+#define ACPI_AML_S5_NAME        "_S5_" /**< the soft-off object's name segment */
+
+/* PkgLength (20.2.4): the length of what follows the opcode, counting the
+   PkgLength bytes themselves. Its lead byte's bits 7:6 give how many more
+   bytes follow (0..3). With none, bits 5:0 are the length (under 64);
+   otherwise bits 3:0 are its low nibble (bits 5:4 are 0) and each further
+   byte adds 8 bits above them. */
+#define ACPI_AML_PKGLEN_MORE_SHIFT 6     /**< lead byte: count of further bytes */
+#define ACPI_AML_PKGLEN_ONE_MAX    0x3fu /**< the longest length one byte holds */
+#define ACPI_AML_PKGLEN_NIBBLE     0x0fu /**< lead byte of a longer one: low 4 bits */
+//! [aml-bytes]
 
 /* ---- little-endian fields, and the checksum ------------------------------ */
 
@@ -289,6 +335,8 @@ ACPI_DEF void acpi_set_checksum(uint8_t *p, size_t len, size_t at);
 #else
 #define ACPI__STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
+ACPI__STATIC_ASSERT(sizeof(ACPI_AML_S5_NAME) - 1 == ACPI_AML_NAMESEG_LEN,
+                    "a name segment is 4 bytes (20.2.2)");
 ACPI__STATIC_ASSERT(sizeof(ACPI_SIG_RSDP) - 1 == ACPI_SIG_RSDP_LEN &&
                     sizeof(ACPI_SIG_FADT) - 1 == ACPI_SIG_LEN, "signature lengths");
 ACPI__STATIC_ASSERT(ACPI_RSDP_SIGNATURE + ACPI_SIG_RSDP_LEN == ACPI_RSDP_CHECKSUM &&
@@ -314,6 +362,11 @@ ACPI__STATIC_ASSERT(ACPI_FADT_DSDT >= ACPI_SDT_HEADER_LEN &&
                     ACPI_FADT_X_DSDT + 8 == ACPI_FADT_X_PM1A_EVT_BLK &&
                     ACPI_FADT_X_PM1A_EVT_BLK + 2 * ACPI_GAS_LEN == ACPI_FADT_X_PM1A_CNT_BLK &&
                     ACPI_FADT_X_PM_TMR_BLK + ACPI_GAS_LEN <= ACPI_FADT_LEN &&
+                    ACPI_FADT_RESET_REG == ACPI_FADT_V1_LEN &&
+                    ACPI_FADT_RESET_REG + ACPI_GAS_LEN == ACPI_FADT_RESET_VALUE &&
+                    ACPI_FADT_RESET_VALUE + 1 == ACPI_FADT_ARM_BOOT_ARCH &&
+                    ACPI_FADT_ARM_BOOT_ARCH + 2 == ACPI_FADT_MINOR_VERSION &&
+                    ACPI_FADT_MINOR_VERSION + 1 == ACPI_FADT_X_FIRMWARE_CTRL &&
                     ACPI_GAS_ADDRESS + 8 == ACPI_GAS_LEN,
                     "FADT fields in table 5.9's order, inside the table");
 

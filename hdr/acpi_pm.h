@@ -33,15 +33,19 @@
      0x4     16     PM1_CNT   read/write (SLP_EN, GBL_RLS write-only)
      0x8     32     PM_TMR    read-only
 
-   The model leaves out sleep states and soft-off: SLP_TYP is stored and
-   reads back, and a write with SLP_EN set does nothing (the guest stays
-   running). The power button, sleep button, RTC alarm, global lock and
-   wake events never happen, so their status bits stay 0. There is no SMM:
+   Sleep states and soft-off (4.8.3.2.1, 7.4.2): SLP_TYP is stored and
+   reads back; a write with SLP_EN set hands the SLP_TYP it carries to the
+   board's `sleep` hook, which decides what that type means (our board:
+   soft-off, S5, for the type its DSDT's \_S5 object names). SLP_EN itself
+   is never stored, and without the hook the write does nothing more (the
+   guest stays running). The model has no sleeping state: no WAK_STS, no
+   wake. The power button, sleep button, RTC alarm, global lock and wake
+   events never happen, so their status bits stay 0. There is no SMM:
    the machine is always in ACPI mode, so SCI_EN is set at power-on (the
    FADT has no SMI_CMD port).
 
    BOOK
-   book/firmware.md, "The PM timer".
+   book/firmware.md, "The PM timer" and "Power off and reset".
 
    USAGE
    In exactly one C file:
@@ -55,7 +59,8 @@
        // ticks / ACPI_PM_TMR_HZ seconds, for gaps shorter than one wrap
    Model, in a monitor (board time in ns from the `now` hook):
        acpi_pm_model m;
-       acpi_pm_model_hooks h = { board_now, set_sci_line, poll_me_again, ctx };
+       acpi_pm_model_hooks h = { board_now, set_sci_line, poll_me_again,
+                                 enter_sleep_type, ctx };
        acpi_pm_model_init(&m, &h);                  // a 24-bit timer, from now
        m.cfg.tmr_32bit = fadt_says_tmr_val_ext;     // before the first access
        v = acpi_pm_model_read(&m, port - ACPI_PM_PC_BASE, width);
@@ -214,6 +219,12 @@ typedef struct acpi_pm_model_hooks {
         SCI_EN, or cleared TMR_STS while both were set), or a restore left
         one: call acpi_pm_model_poll() soon. */
     void (*wake)(void *ctx);
+    /** The guest wrote PM1_CNT with SLP_EN set: enter sleep type `slp_typ`
+        (0..7, the SLP_TYP bits of that same write; 4.8.3.2.1). Called once
+        per such write, after the register holds the new value. What each
+        type means is the board's: the packages the DSDT names _S1 to _S5
+        (7.4.2). NULL: nothing happens, the guest keeps running. */
+    void (*sleep)(void *ctx, unsigned slp_typ);
     void *ctx; /**< passed to every hook */
 } acpi_pm_model_hooks;
 
@@ -248,8 +259,9 @@ ACPI_PM_DEF void acpi_pm_model_reset(void *m);
     brings the model up to the `now` hook's time first. */
 ACPI_PM_DEF uint64_t acpi_pm_model_read(void *m, uint64_t offset, unsigned width);
 /** Guest write: a 2-byte write of PM1_STS clears the status bits set in
-    `value`, of PM1_EN sets the enables, of PM1_CNT the control bits (SLP_EN
-    is accepted and does nothing). Anything else, the timer included, is
+    `value`, of PM1_EN sets the enables, of PM1_CNT the control bits; with
+    SLP_EN set that write then calls the `sleep` hook with its SLP_TYP
+    (SLP_EN is never stored). Anything else, the timer included, is
     ignored. The time is brought up to date first, so a write clears a
     status bit that has just been set. */
 ACPI_PM_DEF void acpi_pm_model_write(void *m, uint64_t offset, unsigned width, uint64_t value);
@@ -466,6 +478,19 @@ ACPI_PM_DEF void acpi_pm_model_reset(void *m)
     acpi_pm__sci_follow(pm, was);
 }
 
+//! [pm-sleep]
+/* 4.8.3.2.1: writing SLP_EN makes the hardware enter the sleep state that
+   SLP_TYP selects. The model does not know what each type is (that is the
+   DSDT's \_Sx objects, which the board writes), so it tells the board the
+   type, last, when the registers and the SCI already show the write: the
+   board may stop the machine in the hook. */
+static void acpi_pm__sleep(acpi_pm_model *m, uint64_t value)
+{
+    if ((value & ACPI_PM_SLP_EN) && m->hooks.sleep)
+        m->hooks.sleep(m->hooks.ctx, ACPI_PM_SLP_TYP(value));
+}
+//! [pm-sleep]
+
 //! [pm-access]
 /* Each register at its own width only (4.8.3: PM1 registers are 16 bits,
    the timer 32); a read of any other size or offset floats high. */
@@ -517,6 +542,8 @@ ACPI_PM_DEF void acpi_pm_model_write(void *m, uint64_t offset, unsigned width, u
     acpi_pm__sci_follow(pm, was);
     if (acpi_pm__deadline(pm) < due && pm->hooks.wake)
         pm->hooks.wake(pm->hooks.ctx);
+    if (offset == ACPI_PM_CNT)
+        acpi_pm__sleep(pm, value);
 }
 //! [pm-access]
 

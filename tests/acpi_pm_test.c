@@ -7,7 +7,9 @@
    to a century, checked against a 128-bit reference; the wrap at 24 and 32
    bits; TMR_STS set at the exact nanosecond the top bit changes and not one
    before; write-1-to-clear; the SCI level against SCI_EN, the enables and
-   the status; access widths; poll's deadlines and the wake hook. Then the
+   the status; access widths; poll's deadlines and the wake hook; the
+   sleep hook, told the SLP_TYP of each 16-bit PM1_CNT write that sets
+   SLP_EN and of nothing else. Then the
    model contract: init, reset, save and restore (sizes, refusals, the
    outputs driven again). Last, random accesses must leave the counter
    monotonic, the SCI consistent and the board's deadline never late, and
@@ -38,7 +40,10 @@ __extension__ typedef unsigned __int128 u128;
 #define NEVER ACPI_PM_NO_DEADLINE
 
 static uint64_t clock_ns;               /* the board time the model sees */
-static unsigned now_calls, sci_calls, wakes;
+static unsigned now_calls, sci_calls, wakes, sleeps;
+static unsigned last_slp_typ;           /* what the sleep hook was told last */
+static uint16_t cnt_at_sleep;           /* PM1_CNT as the sleep hook saw it */
+static acpi_pm_model *sleeping;         /* the model the sleep hook reads back */
 static bool sci_level;
 
 static uint64_t on_now(void *ctx)
@@ -61,11 +66,21 @@ static void on_wake(void *ctx)
     wakes++;
 }
 
-static const acpi_pm_model_hooks hooks = { on_now, on_sci, on_wake, NULL };
+static void on_sleep(void *ctx, unsigned slp_typ)
+{
+    (void)ctx;
+    sleeps++;
+    last_slp_typ = slp_typ;
+    cnt_at_sleep = sleeping ? sleeping->s.cnt : 0xffff;
+}
+
+static const acpi_pm_model_hooks hooks = { on_now, on_sci, on_wake, on_sleep, NULL };
 
 static void forget_hooks(void)
 {
-    now_calls = sci_calls = wakes = 0;
+    now_calls = sci_calls = wakes = sleeps = 0;
+    last_slp_typ = 99;
+    cnt_at_sleep = 0;
     sci_level = false;
 }
 
@@ -266,7 +281,8 @@ TEST(sci_gating)
 }
 
 /* PM1_CNT: SCI_EN, BM_RLD and SLP_TYP are kept; SLP_EN and GBL_RLS are
-   write-only and read 0; a sleep request changes nothing else. */
+   write-only and read 0; a sleep request changes no other register (the
+   board's sleep hook hears it: TEST(sleep)). */
 TEST(control)
 {
     acpi_pm_model pm;
@@ -278,7 +294,55 @@ TEST(control)
     wr(&pm, ACPI_PM_CNT, 0xffff);
     CHECK_EQ(rd(&pm, ACPI_PM_CNT), ACPI_PM_CNT_KEEP);
     CHECK_EQ(ACPI_PM_CNT_KEEP, 0x1c03);
+    CHECK_EQ(sleeps, 2);
+    CHECK_EQ(last_slp_typ, 7);
     CHECK_EQ(tmr_at(&pm, 1000000000ull), HZ);  /* still running */
+}
+
+/* SLP_EN (bit 13 of PM1_CNT, 4.8.3.2.1) in a 16-bit write of PM1_CNT calls
+   the sleep hook once, with that write's SLP_TYP (bits 12:10), after the
+   register holds the write; SLP_EN is not stored. Nothing else calls it:
+   a PM1_CNT write without SLP_EN, 1- and 4-byte writes with it (ignored,
+   4.8.3), bit 13 written to PM1_STS, PM1_EN or the timer, reads. Without
+   the hook the write only sets the register. */
+TEST(sleep)
+{
+    acpi_pm_model pm;
+
+    setup(&pm, false, 0);
+    sleeping = &pm;
+    wr(&pm, ACPI_PM_CNT, ACPI_PM_SCI_EN | (7u << 10));          /* the type alone */
+    CHECK_EQ(sleeps, 0);
+    wr(&pm, ACPI_PM_CNT, ACPI_PM_SCI_EN | (7u << 10) | (1u << 13));
+    CHECK_EQ(sleeps, 1);
+    CHECK_EQ(last_slp_typ, 7);
+    CHECK_EQ(cnt_at_sleep, 0x1c01);                              /* SCI_EN | SLP_TYP 7 */
+    CHECK_EQ(rd(&pm, ACPI_PM_CNT), 0x1c01);                      /* SLP_EN reads 0 */
+    for (unsigned t = 0; t < 8; t++) {                           /* every type, as written */
+        wr(&pm, ACPI_PM_CNT, (t << 10) | (1u << 13));
+        CHECK_EQ(sleeps, 2 + t);
+        CHECK_EQ(last_slp_typ, t);
+        CHECK_EQ(cnt_at_sleep, t << 10);
+    }
+    forget_hooks();
+    wr(&pm, ACPI_PM_CNT, 0xdfff);                                /* everything but SLP_EN */
+    acpi_pm_model_write(&pm, ACPI_PM_CNT, 1, 0x20);              /* SLP_EN's byte, alone */
+    acpi_pm_model_write(&pm, ACPI_PM_CNT + 1, 1, 0x3c);
+    acpi_pm_model_write(&pm, ACPI_PM_CNT, 4, 0x3c00);
+    acpi_pm_model_write(&pm, ACPI_PM_CNT, 8, 0x3c00);
+    wr(&pm, ACPI_PM_STS, 1u << 13);
+    wr(&pm, ACPI_PM_EN, 1u << 13);
+    acpi_pm_model_write(&pm, ACPI_PM_TMR, 4, 0x3c00);
+    acpi_pm_model_write(&pm, ACPI_PM_TMR, 2, 0x3c00);
+    CHECK_EQ(rd(&pm, ACPI_PM_CNT), ACPI_PM_CNT_KEEP);
+    CHECK_EQ(sleeps, 0);
+    /* No hook: the register is written, nothing else happens. */
+    pm.hooks.sleep = NULL;
+    wr(&pm, ACPI_PM_CNT, ACPI_PM_SCI_EN | (5u << 10) | (1u << 13));
+    CHECK_EQ(rd(&pm, ACPI_PM_CNT), ACPI_PM_SCI_EN | (5u << 10));
+    CHECK_EQ(sleeps, 0);
+    CHECK_EQ(tmr_at(&pm, 1000000000ull), HZ);                    /* still counting */
+    sleeping = NULL;
 }
 
 /* The PM1 registers are 16-bit and the timer 32-bit: any other access, or
@@ -484,7 +548,8 @@ TEST(init)
     CHECK_EQ(pm.s.sts | pm.s.en, 0);
     CHECK_EQ(pm.s.cnt, ACPI_PM_SCI_EN);
     CHECK_EQ(pm.s.reserved[0] | pm.s.reserved[1] | pm.s.reserved[2], 0);
-    CHECK(pm.hooks.sci == on_sci && pm.hooks.wake == on_wake && pm.hooks.now == on_now);
+    CHECK(pm.hooks.sci == on_sci && pm.hooks.wake == on_wake && pm.hooks.now == on_now &&
+          pm.hooks.sleep == on_sleep);
     CHECK_EQ(tmr_at(&pm, 4242 + 1000000000ull), HZ);
     memset(&pm, 0x5a, sizeof pm);
     acpi_pm_model_init(&pm, NULL);
@@ -697,7 +762,7 @@ static uint64_t true_deadline(const acpi_pm_model *pm)
 {
     acpi_pm_model copy = *pm;
 
-    copy.hooks = (acpi_pm_model_hooks){ 0, 0, 0, 0 };
+    copy.hooks = (acpi_pm_model_hooks){ 0, 0, 0, 0, 0 };
     return acpi_pm_model_poll(&copy, clock_ns);
 }
 
@@ -821,7 +886,7 @@ TEST(driver)
 
 CHECK_MAIN(TEST_ENTRY(rate_exact), TEST_ENTRY(wrap), TEST_ENTRY(tmr_sts_24),
            TEST_ENTRY(tmr_sts_32), TEST_ENTRY(write_one_to_clear), TEST_ENTRY(sci_gating),
-           TEST_ENTRY(control), TEST_ENTRY(widths), TEST_ENTRY(poll_deadlines),
+           TEST_ENTRY(control), TEST_ENTRY(sleep), TEST_ENTRY(widths), TEST_ENTRY(poll_deadlines),
            TEST_ENTRY(wake), TEST_ENTRY(monotonic), TEST_ENTRY(init), TEST_ENTRY(reset),
            TEST_ENTRY(save_buffers), TEST_ENTRY(save_restore), TEST_ENTRY(contract_types),
            TEST_ENTRY(random_accesses), TEST_ENTRY(driver))

@@ -3,9 +3,11 @@
    Builds the tables into a RAM buffer, then reads them back the way a kernel
    would, with its own parser written from the spec (ACPI 6.5, 5.2.5.3 RSDP,
    5.2.6 header, 5.2.8 XSDT, 5.2.12 MADT, 5.2.9 FADT, 5.2.3.2 generic
-   address, 5.2.11.1 DSDT): RSDP -> XSDT -> MADT and FADT -> DSDT, every
-   signature, length and checksum, every MADT structure, every FADT field
-   the monitor sets (and the ones it must leave 0). Bytes outside the
+   address, 4.8.3.6 reset register, 5.2.11.1 DSDT, 7.4.2 and 20.2 for its
+   \_S5 object): RSDP -> XSDT -> MADT and FADT -> DSDT, every signature,
+   length and checksum, every MADT structure, every FADT field the monitor
+   sets (and the ones it must leave 0), and the DSDT's AML byte for byte,
+   then decoded: \_S5's package holds 7, 7, 0, 0. Bytes outside the
    tables must be untouched; an area too small, misaligned or outside RAM is
    refused without a write, and a buffer of exactly the tables' size lets
    AddressSanitizer catch a single byte written past it. Last, the loader's
@@ -195,7 +197,7 @@ static void check_madt(const uint8_t *ram, uint64_t pa)
 }
 
 /* A Generic Address Structure (5.2.3.2): system I/O, `bits` wide at bit
-   offset 0, accessed `access` (2: word, 3: dword), at `port`. */
+   offset 0, accessed `access` (1: byte, 2: word, 3: dword), at `port`. */
 static void check_gas(const uint8_t *g, unsigned bits, unsigned access, uint64_t port)
 {
     CHECK_EQ(g[0], 1);                       /* system I/O space */
@@ -205,21 +207,59 @@ static void check_gas(const uint8_t *g, unsigned bits, unsigned access, uint64_t
     CHECK_EQ(acpi_get64(g + 4), port);
 }
 
-/* The DSDT: a valid table, header only (no AML), revision 2. */
+/* One integer of a package (20.2.3): ZeroOp, OneOp, or BytePrefix and a
+   byte; *at moves past it. -1 for anything else. */
+static int aml_small_int(const uint8_t *aml, size_t len, size_t *at)
+{
+    if (*at >= len)
+        return -1;
+    if (aml[*at] == 0x00 || aml[*at] == 0x01)
+        return aml[(*at)++];
+    if (aml[*at] == 0x0a && *at + 1 < len) {
+        *at += 2;
+        return aml[*at - 1];
+    }
+    return -1;
+}
+
+/* The DSDT: a valid table, revision 2, whose AML is exactly
+   Name (\_S5, Package (4) { 7, 7, 0, 0 }): NameOp 0x08, RootChar '\',
+   the segment "_S5_", PackageOp 0x12, PkgLength 8 (one byte, counting
+   itself and the 7 after it), NumElements 4, BytePrefix 0x0a 7 twice,
+   ZeroOp twice. Then the same bytes decoded as a kernel would: the package
+   ends with the table, and its first element, PM1a's SLP_TYP, is 7, the
+   S5 encoding of Intel's chipsets (SLP_TYP 111b). */
 static void check_dsdt(const uint8_t *ram, uint64_t pa)
 {
+    static const uint8_t want[] = { 0x08, 0x5c, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+                                    0x0a, 0x07, 0x0a, 0x07, 0x00, 0x00 };
     uint32_t len = table_ok(ram, pa, "DSDT");
+    const uint8_t *aml = ram + pa + 36;
+    size_t n = len - 36, at = 9;
+    int v[4];
 
-    CHECK_EQ(len, 36);
+    if (!CHECK_EQ(len, 36 + sizeof want))
+        return;
     CHECK_EQ(ram[pa + 8], 2);
+    CHECK(memcmp(aml, want, sizeof want) == 0);
+    CHECK_EQ(aml[7] >> 6, 0);                /* a one-byte PkgLength */
+    CHECK_EQ(7 + (aml[7] & 0x3f), n);        /* the package ends with the table */
+    CHECK_EQ(aml[8], 4);
+    for (int i = 0; i < 4; i++)
+        v[i] = aml_small_int(aml, n, &at);
+    CHECK_EQ(at, n);
+    CHECK(v[0] == 7 && v[1] == 7 && v[2] == 0 && v[3] == 0);
+    CHECK_EQ(v[0], ACPI_BOARD_S5_SLP_TYP);
 }
 
 /* The FADT, field by field (offsets from ACPI 6.5 table 5.9): revision 6.5,
    276 bytes; the DSDT twice; SCI on IRQ 9; the PM1a event block at 0x600
    (4 bytes), PM1a control at 0x604 (2), the PM timer at 0x608 (4), as
    32-bit ports and again as X_ generic addresses; a 24-bit timer like
-   QEMU's; no SMI_CMD, no FACS, no PM1b, PM2 or GPE blocks, no reset
-   register. Returns the DSDT's address. */
+   QEMU's; the reset register: system I/O port 0xcf9, 8 bits at offset 0,
+   byte access, value 0x06 (an ICH's Reset Control Register: SYS_RST |
+   RST_CPU), with the RESET_REG_SUP flag (bit 10); no SMI_CMD, no FACS, no
+   PM1b, PM2 or GPE blocks. Returns the DSDT's address. */
 static uint64_t check_fadt(const uint8_t *ram, uint64_t pa)
 {
     uint32_t len = table_ok(ram, pa, "FACP");
@@ -245,12 +285,17 @@ static uint64_t check_fadt(const uint8_t *ram, uint64_t pa)
     CHECK_EQ(acpi_get16(f + 96), 101);       /* P_LVL2_LAT: no C2 */
     CHECK_EQ(acpi_get16(f + 98), 1001);      /* P_LVL3_LAT: no C3 */
     CHECK_EQ(acpi_get16(f + 109), 0x5);      /* legacy devices, no VGA, no 8042 */
-    CHECK_EQ(acpi_get32(f + 112), 0x75);     /* WBINVD, C1, no buttons, FIX_RTC */
+    CHECK_EQ(acpi_get32(f + 112), 0x475);    /* WBINVD, C1, no buttons, FIX_RTC, RESET_REG_SUP */
+    CHECK_EQ(acpi_get32(f + 112) & (1u << 10), 1u << 10);
     CHECK_EQ(acpi_get32(f + 112) & (1u << 8), 0); /* TMR_VAL_EXT clear: 24 bits */
     CHECK_EQ(acpi_get32(f + 112) & (1u << 20), 0);/* not hardware-reduced */
     for (size_t i = 0; i < sizeof zero4 / sizeof zero4[0]; i++)
         CHECK_EQ(acpi_get32(f + zero4[i]), 0);
-    CHECK_EQ(changed_from(f + 116, 15, 0), 0);   /* reset register, value, ARM flags */
+    check_gas(f + 116, 8, 1, 0xcf9);         /* RESET_REG: 8 bits, byte access */
+    CHECK_EQ(f[128], 0x06);                  /* RESET_VALUE */
+    CHECK_EQ(acpi_get16(f + 129), 0);        /* ARM_BOOT_ARCH */
+    CHECK_EQ(ACPI_BOARD_RESET_PORT, 0xcf9);
+    CHECK_EQ(ACPI_BOARD_RESET_VALUE, 0x06);
     CHECK_EQ(acpi_get64(f + 132), 0);        /* X_FIRMWARE_CTRL */
     check_gas(f + 148, 32, 2, 0x600);        /* X_PM1a_EVT_BLK */
     CHECK_EQ(changed_from(f + 160, 12, 0), 0);   /* X_PM1b_EVT_BLK */
@@ -315,12 +360,12 @@ TEST(tables)
     CHECK(fadt >= ACPI_AREA_PADDR && fadt + 276 <= ACPI_AREA_PADDR + n);
     CHECK(fadt % 16 == 0 && madt % 16 == 0 && xsdt % 16 == 0);
     dsdt = check_fadt(ram, fadt);
-    CHECK(dsdt >= ACPI_AREA_PADDR && dsdt + 36 <= ACPI_AREA_PADDR + n && dsdt % 16 == 0);
+    CHECK(dsdt >= ACPI_AREA_PADDR && dsdt + 51 <= ACPI_AREA_PADDR + n && dsdt % 16 == 0);
     check_dsdt(ram, dsdt);
     /* No two tables overlap: they are in address order, each ends before
        the next begins. */
     CHECK(rsdp + 36 <= xsdt && xsdt + 52 <= madt && madt + 84 <= fadt && fadt + 276 <= dsdt);
-    CHECK_EQ(dsdt + 36, ACPI_AREA_PADDR + n);
+    CHECK_EQ(dsdt + 51, ACPI_AREA_PADDR + n);
     CHECK_EQ(changed(ram, 0, ACPI_AREA_PADDR), 0);
     CHECK_EQ(changed(ram, ACPI_AREA_PADDR + n, RAM_SIZE), 0);
     free(ram);

@@ -53,12 +53,29 @@ static const struct { uint8_t irq; uint32_t gsi; uint16_t flags; } isa_overrides
 #define FADT_REV   6
 #define FADT_MINOR 5
 
-/* DSDT (5.2.11.1): the header and no AML at all. An empty definition
-   block is valid AML (its term list may be empty), and our machine has
-   nothing a kernel needs AML for: no PCI routing, no power button, no
-   sleep states. Revision 2 means AML integers are 64 bits (5.2.11.1). */
+//! [dsdt-s5]
+/* DSDT (5.2.11.1): the header, then AML for one object, the one our
+   machine needs: soft-off. ASL `Name (\_S5, Package (4) { 7, 7, 0, 0 })`,
+   the package of 7.4.2 (SLP_TYP for PM1a_CNT, for PM1b_CNT, two reserved),
+   encoded by hand after 20.2. There are no PCI routing, buttons or sleep
+   states for AML to describe. Revision 2 means AML integers are 64 bits. */
+static const uint8_t dsdt_aml[] = {
+    ACPI_AML_NAME_OP,                       /* Name ( */
+    ACPI_AML_ROOT_CHAR, '_', 'S', '5', '_', /*   \_S5, absolute: the root scope */
+    ACPI_AML_PACKAGE_OP,                    /*   Package ( */
+    8,                                      /*     PkgLength: itself and the 7 bytes after */
+    4,                                      /*     NumElements */
+    ACPI_AML_BYTE_PREFIX, ACPI_BOARD_S5_SLP_TYP, /*  PM1a_CNT.SLP_TYP */
+    ACPI_AML_BYTE_PREFIX, ACPI_BOARD_S5_SLP_TYP, /*  PM1b_CNT.SLP_TYP (no PM1b here) */
+    ACPI_AML_ZERO_OP,                       /*     reserved */
+    ACPI_AML_ZERO_OP,                       /*     reserved */
+};                                          /* )) */
+#define S5_PKG_AT 6 /* where PackageOp is: its PkgLength counts from S5_PKG_AT + 1 */
+_Static_assert(sizeof dsdt_aml - (S5_PKG_AT + 1) == 8 && 8 <= ACPI_AML_PKGLEN_ONE_MAX,
+               "the PkgLength byte covers the rest of the package, in one byte");
+//! [dsdt-s5]
 #define DSDT_OFF   ALIGN16(FADT_OFF + FADT_LEN)
-#define DSDT_LEN   ACPI_SDT_HEADER_LEN
+#define DSDT_LEN   (ACPI_DSDT_AML + sizeof dsdt_aml)
 #define DSDT_REV   2
 #define TABLES_LEN (DSDT_OFF + DSDT_LEN)
 
@@ -173,7 +190,7 @@ static void put_gas(uint8_t *p, unsigned bits, unsigned access, uint64_t port)
    X_ generic address with the same width in bits (Linux warns when the two
    disagree). No SMI_CMD: there is no SMM, the machine is always in ACPI
    mode and SCI_EN is already set (5.2.9: SMI_CMD is 0 on such systems).
-   No GPE blocks, no PM2 block, no PM1b, no reset register. */
+   No GPE blocks, no PM2 block, no PM1b. */
 static void put_fadt_pm(uint8_t *p)
 {
     acpi_put16(p + ACPI_FADT_SCI_INT, ACPI_SCI_IRQ);
@@ -192,22 +209,35 @@ static void put_fadt_pm(uint8_t *p)
 }
 //! [fadt-pm]
 
+//! [fadt-reset]
+/* The reset register (4.8.3.6): one byte in I/O space, at the chipset's
+   Reset Control Register, and the value that resets. The spec wants a bit
+   width of 8 and offset 0; the access size says byte accesses. The
+   RESET_REG_SUP flag, set in put_fadt(), makes both fields valid. */
+static void put_fadt_reset(uint8_t *p)
+{
+    put_gas(p + ACPI_FADT_RESET_REG, 8, ACPI_GAS_ACCESS_BYTE, ACPI_BOARD_RESET_PORT);
+    p[ACPI_FADT_RESET_VALUE] = ACPI_BOARD_RESET_VALUE;
+}
+//! [fadt-reset]
+
 /* FADT (5.2.9): the DSDT (both the 32-bit and the X_ pointer), the PM
-   registers, and flags. QEMU's pc machine reports a 24-bit timer (no
+   registers, the reset register, and flags. QEMU's pc machine reports a 24-bit timer (no
    TMR_VAL_EXT); so do we, unless BBVM_PM_TMR_32BIT says otherwise. No FACS:
    with no global lock users and no sleep states, there is nothing for it
    to hold. */
 static void put_fadt(uint8_t *p, uint64_t dsdt)
 {
     /* WBINVD works (KVM and TCG honour it), so does HLT (C1); no fixed
-       power or sleep button, no RTC wake status. */
+       power or sleep button, no RTC wake status; a reset register. */
     uint32_t flags = ACPI_FADT_F_WBINVD | ACPI_FADT_F_PROC_C1 | ACPI_FADT_F_PWR_BUTTON |
-                     ACPI_FADT_F_SLP_BUTTON | ACPI_FADT_F_FIX_RTC |
+                     ACPI_FADT_F_SLP_BUTTON | ACPI_FADT_F_FIX_RTC | ACPI_FADT_F_RESET_REG_SUP |
                      (BBVM_PM_TMR_32BIT ? ACPI_FADT_F_TMR_VAL_EXT : 0);
 
     put_header(p, ACPI_SIG_FADT, FADT_LEN, FADT_REV);
     acpi_put32(p + ACPI_FADT_DSDT, (uint32_t)dsdt);   /* < 4 GiB: area_ok() */
     put_fadt_pm(p);
+    put_fadt_reset(p);
     acpi_put16(p + ACPI_FADT_P_LVL2_LAT, LAT_C2_NONE);
     acpi_put16(p + ACPI_FADT_P_LVL3_LAT, LAT_C3_NONE);
     acpi_put16(p + ACPI_FADT_IAPC_BOOT_ARCH,
@@ -221,6 +251,7 @@ static void put_fadt(uint8_t *p, uint64_t dsdt)
 static void put_dsdt(uint8_t *p)
 {
     put_header(p, ACPI_SIG_DSDT, DSDT_LEN, DSDT_REV);
+    memcpy(p + ACPI_DSDT_AML, dsdt_aml, sizeof dsdt_aml);
     acpi_set_checksum(p, DSDT_LEN, ACPI_SDT_CHECKSUM);
 }
 

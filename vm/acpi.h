@@ -1,7 +1,7 @@
 /* acpi.h - the minimal ACPI tables the monitor gives its guest.
 
    Pure host code: no KVM, no files, no allocation. acpi_build() writes an
-   RSDP, an XSDT, a MADT, a FADT and an empty DSDT into guest RAM (guest
+   RSDP, an XSDT, a MADT, a FADT and a DSDT into guest RAM (guest
    physical 0 is ram[0]) and returns the RSDP's address for
    hvm_start_info.rsdp_paddr. These are the
    facts PC firmware (and QEMU) report, so one kernel reads the same machine
@@ -10,14 +10,17 @@
    the PC's ISA overrides: IRQ0 (the PIT) on GSI 2, IRQ9 (the SCI) level,
    active high. The FADT gives the ACPI PM block of hdr/acpi_pm.h at QEMU's
    `-M pc` ports (PM1a event 0x600, PM1a control 0x604, PM timer 0x608)
-   and the SCI on IRQ 9.
+   and the SCI on IRQ 9, and the reset register at port 0xCF9, as Intel's
+   chipsets and QEMU's q35 have it. The DSDT holds one object, \_S5, which
+   says what SLP_TYP powers the machine off.
 
    Layouts and checksums: hdr/acpi.h, the header the kernel's reader
    (arch/x64/acpi.c) uses too, after ACPI 6.5 section 5.2.5.3 (RSDP), 5.2.6
    (the common header), 5.2.8 (XSDT), 5.2.12 (MADT) and its subsections
    5.2.12.2 (Processor Local APIC), 5.2.12.3 (I/O APIC), 5.2.12.5
    (Interrupt Source Override), 5.2.9 (FADT), 5.2.3.2 (Generic Address
-   Structure); the DSDT (5.2.11.1) is a bare header. */
+   Structure), 4.8.3.6 (the reset register); the DSDT (5.2.11.1) is the
+   header and the AML of \_S5 (7.4.2, the encoding of 20.2). */
 #ifndef BBVM_ACPI_H
 #define BBVM_ACPI_H
 
@@ -43,6 +46,18 @@
    BBVM_PM_TMR_32BIT. */
 #define ACPI_SCI_IRQ      9
 #define BBVM_PM_TMR_32BIT 0
+
+/* Soft-off and reset, as the board must implement them. The DSDT's \_S5
+   package gives ACPI_BOARD_S5_SLP_TYP: a PM1a_CNT write of that SLP_TYP
+   with SLP_EN set (hdr/acpi_pm.h's `sleep` hook) powers the machine off.
+   7 is the S5 encoding of Intel's ICH/PCH chipsets (SLP_TYP 111b); QEMU's
+   PIIX4 uses 0. The FADT's reset register is the chipset's Reset Control
+   Register, byte port ACPI_BOARD_RESET_PORT; writing ACPI_BOARD_RESET_VALUE
+   there (SYS_RST, bit 1: a hard reset, and RST_CPU, bit 2: do it now)
+   resets the machine. */
+#define ACPI_BOARD_S5_SLP_TYP  7
+#define ACPI_BOARD_RESET_PORT  0xcf9
+#define ACPI_BOARD_RESET_VALUE 0x06
 
 /* acpi_build()'s errors (negative; 0 is success). */
 #define ACPI_E_ARGS  (-1)   /* no RAM, or base not 16-byte aligned */

@@ -15,12 +15,18 @@
 #include "ioapic.h"
 #define PIC8259_IMPLEMENTATION
 #include "pic8259.h"
+#define PIT8254_IMPLEMENTATION
+#include "pit8254.h"
+#define RTC_CMOS_IMPLEMENTATION
+#include "rtc_cmos.h"
 #define UART16550_IMPLEMENTATION
 #include "uart16550.h"
 
 /* The tables (vm/acpi.c) describe this board: they must agree. */
 _Static_assert(ACPI_IOAPIC_PADDR == IOAPIC_PC_BASE, "the MADT and the board disagree on the IOAPIC");
 _Static_assert(ACPI_IOAPIC_GSI == 0 && IOAPIC_PINS == 24, "the MADT says 24 pins from GSI 0");
+_Static_assert(ACPI_BOARD_RESET_PORT == BOARD_RST_CNT_PORT && (ACPI_BOARD_RESET_VALUE & BOARD_RST_CPU),
+               "the FADT's reset register must be the board's, and its value must reset");
 
 /* ---- the wiring: model outputs onto the board's lines and edge ---------- */
 
@@ -36,10 +42,21 @@ static void line_set(struct board *b, unsigned line, bool level)
 }
 
 //! [board-wiring]
-/* COM1's interrupt output is ISA IRQ4 and the PM block's SCI is ISA IRQ9. */
+/* COM1's interrupt output is ISA IRQ4, the PIT's OUT0 ISA IRQ0, the RTC's
+   IRQ output ISA IRQ8 and the PM block's SCI ISA IRQ9. */
 static void com1_irq(void *ctx, bool level)
 {
     line_set(ctx, BOARD_COM1_IRQ, level);
+}
+
+static void pit_irq(void *ctx, bool level)
+{
+    line_set(ctx, BOARD_PIT_IRQ, level);
+}
+
+static void rtc_irq(void *ctx, bool level)
+{
+    line_set(ctx, BOARD_RTC_IRQ, level);
 }
 
 static void pm_sci(void *ctx, bool level)
@@ -79,6 +96,73 @@ static uint64_t board_now(void *ctx)
     return b->hooks.now(b->hooks.ctx);
 }
 
+/* ---- power: soft-off and reset ------------------------------------------ */
+
+static void board_exit(struct board *b, int status)
+{
+    if (b->hooks.exit)
+        b->hooks.exit(b->hooks.ctx, status);
+}
+
+//! [board-power]
+/* SLP_EN with the \_S5 type our DSDT gives is soft-off. Other types
+   would be sleep states (S1 to S4), which this board does not have, as
+   its DSDT says by naming none: the write changes nothing, as on a chipset
+   whose firmware does not support that state. */
+static void pm_sleep(void *ctx, unsigned slp_typ)
+{
+    if (slp_typ == ACPI_BOARD_S5_SLP_TYP)
+        board_exit(ctx, BOARD_EXIT_POWEROFF);
+}
+
+/* The reset control register at 0xcf9, as Intel's chipsets have it and the
+   FADT's RESET_REG names it: a write with RST_CPU set resets (Linux writes
+   SYS_RST first, then SYS_RST | RST_CPU; ACPI's reset writes RESET_VALUE
+   0x06 at once). The kept bits read back; RST_CPU reads 0. */
+static uint64_t rst_read(void *ctx, uint64_t offset, unsigned width)
+{
+    struct board *b = ctx;
+
+    (void)offset;
+    return width == 1 ? b->rst_cnt : (width < 8 ? (1ull << (8 * width)) - 1 : UINT64_MAX);
+}
+
+static void rst_write(void *ctx, uint64_t offset, unsigned width, uint64_t v)
+{
+    struct board *b = ctx;
+
+    (void)offset;
+    if (width != 1)
+        return;
+    b->rst_cnt = (uint8_t)(v & BOARD_RST_CNT_KEEP);
+    if (v & BOARD_RST_CPU)
+        board_exit(b, BOARD_EXIT_RESET);
+}
+//! [board-power]
+
+static void rst_reset(void *ctx)
+{
+    ((struct board *)ctx)->rst_cnt = 0;
+}
+
+static int64_t rst_save(void *ctx, void *buf, size_t size)
+{
+    if (size < 1)
+        return -1;
+    *(uint8_t *)buf = ((struct board *)ctx)->rst_cnt;
+    return 1;
+}
+
+static int64_t rst_restore(void *ctx, const void *buf, size_t size)
+{
+    uint8_t v;
+
+    if (size != 1 || ((v = *(const uint8_t *)buf) & ~BOARD_RST_CNT_KEEP))
+        return -1;
+    ((struct board *)ctx)->rst_cnt = v;
+    return 1;
+}
+
 /* ---- isa-debug-exit: the one device that is the monitor's own ---------- */
 
 /* A 1-byte OUT of v asks to stop with status (v << 1) | 1, as QEMU's
@@ -88,8 +172,8 @@ static void debug_exit_write(void *ctx, uint64_t offset, unsigned width, uint64_
     struct board *b = ctx;
 
     (void)offset;
-    if (width == 1 && b->hooks.exit)
-        b->hooks.exit(b->hooks.ctx, (int)(((v & 0xff) << 1) | 1) & 0xff);
+    if (width == 1)
+        board_exit(b, (int)(((v & 0xff) << 1) | 1) & 0xff);
 }
 
 /* ---- building ------------------------------------------------------------ */
@@ -139,7 +223,21 @@ static const chipset_ops pm_ops = {
     .poll = acpi_pm_model_poll, .reset = acpi_pm_model_reset,
     .save = acpi_pm_model_save, .restore = acpi_pm_model_restore,
 };
+static const chipset_ops pit_ops = {
+    .pio_read = pit8254_model_read, .pio_write = pit8254_model_write,
+    .poll = pit8254_model_poll, .reset = pit8254_model_reset,
+    .save = pit8254_model_save, .restore = pit8254_model_restore,
+};
+static const chipset_ops rtc_ops = {
+    .pio_read = rtc_cmos_model_read, .pio_write = rtc_cmos_model_write,
+    .poll = rtc_cmos_model_poll, .reset = rtc_cmos_model_reset,
+    .save = rtc_cmos_model_save, .restore = rtc_cmos_model_restore,
+};
 static const chipset_ops exit_ops = { .pio_write = debug_exit_write };
+static const chipset_ops rst_ops = {
+    .pio_read = rst_read, .pio_write = rst_write, .reset = rst_reset,
+    .save = rst_save, .restore = rst_restore,
+};
 //! [board-ops]
 
 /* One device with one range at device offset 0. */
@@ -160,12 +258,14 @@ bool board_init(struct board *b, const struct board_hooks *h)
        the models skip). */
     const pic8259_model_hooks pic_hooks = { h->extint, h->ctx };
     const ioapic_model_hooks ioapic_hooks = { h->msi, h->wake, h->entry_changed, h->ctx };
-    const acpi_pm_model_hooks pm_hooks = { board_now, pm_sci, model_wake, b };
+    const acpi_pm_model_hooks pm_hooks = { board_now, pm_sci, model_wake, pm_sleep, b };
+    const pit8254_model_hooks pit_hooks = { board_now, pit_irq, model_wake, b };
+    const rtc_cmos_model_hooks rtc_hooks = { board_now, rtc_irq, model_wake, b };
     chipset_config cfg = { .devices = b->devices, .device_cap = BOARD_DEVICES,
                            .ranges = b->ranges, .range_cap = BOARD_RANGES,
                            .on_error = build_error, .on_unclaimed = warn_unclaimed,
                            .hook_ctx = b };
-    int pic;
+    int pic, pit;
 
     memset(b, 0, sizeof *b);
     b->hooks = *h;
@@ -174,6 +274,8 @@ bool board_init(struct board *b, const struct board_hooks *h)
     ioapic_model_init(&b->ioapic, &ioapic_hooks);
     acpi_pm_model_init(&b->pm, &pm_hooks);
     b->pm.cfg.tmr_32bit = BBVM_PM_TMR_32BIT;    /* as the FADT's TMR_VAL_EXT says */
+    pit8254_model_init(&b->pit, &pit_hooks);
+    rtc_cmos_model_init(&b->rtc, &rtc_hooks);
     //! [board-lines]
     /* The controllers hear the lines (their set_irq is the fabric's input
        type); the IOAPIC hears the CPU's EOIs. */
@@ -198,6 +300,13 @@ bool board_init(struct board *b, const struct board_hooks *h)
     //! [board-pic]
     add(b, "ioapic", &ioapic_ops, &b->ioapic, CHIPSET_MMIO, IOAPIC_PC_BASE, IOAPIC_WINDOW);
     add(b, "acpi-pm", &pm_ops, &b->pm, CHIPSET_PIO, ACPI_PM_PC_BASE, ACPI_PM_LEN);
+    pit = chipset_add_device(&b->chipset, "pit8254", &pit_ops, &b->pit);
+    chipset_add_range_at(&b->chipset, pit, CHIPSET_PIO, PIT8254_PC_PORT, 4, "counters",
+                         PIT8254_MODEL_COUNTER0);
+    chipset_add_range_at(&b->chipset, pit, CHIPSET_PIO, PIT8254_PC_PORT61, 1, "port61",
+                         PIT8254_MODEL_PORT61);
+    add(b, "rtc", &rtc_ops, &b->rtc, CHIPSET_PIO, RTC_CMOS_PC_PORT, RTC_CMOS_MODEL_LEN);
+    add(b, "reset", &rst_ops, b, CHIPSET_PIO, BOARD_RST_CNT_PORT, 1);
     if (chipset_build(&b->chipset, NULL, 0))
         return false;
     board_start(b);
@@ -205,6 +314,11 @@ bool board_init(struct board *b, const struct board_hooks *h)
 }
 
 /* ---- the board's entry points ----------------------------------------------- */
+
+void board_set_wall(struct board *b, int64_t unix_seconds, uint32_t ns)
+{
+    rtc_cmos_model_set_wall(&b->rtc, unix_seconds, ns);
+}
 
 uint64_t board_pio_read(struct board *b, uint16_t port, unsigned width)
 {

@@ -12,8 +12,12 @@
 
    What is where (the book's chapter "The chipset builder" has the table):
      port 0x20-0x21, 0xa0-0xa1, 0x4d0-0x4d1  8259 pair and ELCR  (pic8259.h)
+     port 0x40-0x43, 0x61                    8254 PIT, OUT0 on ISA IRQ0, and
+                                             system control port B (pit8254.h)
+     port 0x70-0x71                          CMOS RTC, ISA IRQ8  (rtc_cmos.h)
      port 0x3f8-0x3ff                        COM1, ISA IRQ4     (uart16550.h)
      port 0x600-0x60b                        ACPI PM block, SCI on IRQ9 (acpi_pm.h)
+     port 0xcf9                              reset control (the FADT's reset register)
      port 0xf4                               isa-debug-exit (as in QEMU)
      MMIO 0xfec00000-0xfec00fff              IOAPIC, 24 pins    (ioapic.h)
    Everything else reads all-ones and ignores writes.
@@ -32,20 +36,39 @@
 #include "ioapic.h"
 #include "irq.h"
 #include "pic8259.h"
+#include "pit8254.h"
+#include "rtc_cmos.h"
 #include "uart16550.h"
 
 /* isa-debug-exit: a 1-byte OUT of v to this port ends the run with status
    (v << 1) | 1, as QEMU's -device isa-debug-exit,iobase=0xf4,iosize=1. */
 #define BOARD_DEBUG_EXIT_PORT 0xf4u
 
+/* The machine switched itself off or asked to be reset; the exit hook is
+   called with these statuses (bbvm's own: even, see vm/main.c):
+     BOARD_EXIT_POWEROFF  SLP_EN written to PM1a_CNT with the SLP_TYP of
+                          the DSDT's \_S5 (ACPI soft-off)
+     BOARD_EXIT_RESET     a reset through the reset control register at
+                          0xcf9 (the FADT's RESET_REG) */
+#define BOARD_EXIT_POWEROFF 14
+#define BOARD_EXIT_RESET    16
+
+/* The reset control register (Intel's RST_CNT, port 0xcf9): bits 1
+   (SYS_RST, hard reset) and 3 (FULL_RST) are kept and read back; setting
+   bit 2 (RST_CPU) resets. */
+#define BOARD_RST_CNT_PORT 0xcf9u
+#define BOARD_RST_CNT_KEEP 0x0au
+#define BOARD_RST_CPU      0x04u
 /* The board's ISA lines: the PC's numbers, wired by irq_lines_wire_pc().
    The SCI's is the one the FADT and the MADT's override announce. */
+#define BOARD_PIT_IRQ  0u
 #define BOARD_COM1_IRQ UART16550_PC_COM1_IRQ
+#define BOARD_RTC_IRQ  RTC_CMOS_PC_IRQ
 #define BOARD_SCI_IRQ  ACPI_SCI_IRQ
 
 /* Devices and ranges the board registers (with room to spare). */
-#define BOARD_DEVICES 8
-#define BOARD_RANGES  16
+#define BOARD_DEVICES 12
+#define BOARD_RANGES  20
 
 /* The board's edge. Every hook may be NULL (the event is dropped). */
 struct board_hooks {
@@ -81,6 +104,9 @@ struct board {
     pic8259_model pic;
     ioapic_model ioapic;
     acpi_pm_model pm;
+    pit8254_model pit;
+    rtc_cmos_model rtc;
+    uint8_t rst_cnt;            /* the reset control register's kept bits */
     irq_lineset lines;
     struct board_hooks hooks;
 };
@@ -88,6 +114,11 @@ struct board {
 /* Build the board at power-on with its hooks. False (after printing each
    problem to stderr) only if the chipset refuses the map: a bug here. */
 bool board_init(struct board *b, const struct board_hooks *h);
+
+/* The battery-backed clock reads this UTC time now (unix seconds and ns):
+   the host's wall clock under KVM, a fixed time for a test. Before any
+   guest access. */
+void board_set_wall(struct board *b, int64_t unix_seconds, uint32_t ns);
 
 /* The guest's accesses (any width; the chipset decides who answers). */
 uint64_t board_pio_read(struct board *b, uint16_t port, unsigned width);

@@ -24,6 +24,10 @@
          exit reason); registers go to stderr
      12  the guest halted with interrupts off, so nothing can ever wake it;
          registers go to stderr
+     14  the guest powered the machine off (ACPI soft-off: SLP_EN written
+         to PM1a_CNT with the DSDT's \_S5 sleep type)
+     16  the guest reset the machine (the FADT's reset register, port
+         0xcf9); the monitor does not reboot it
    Usage, kernel and host errors are one line on stderr starting with
    "bbvm: "; statuses 8, 10 and 12 add a register dump below that line. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
@@ -37,6 +41,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acpi.h"
@@ -103,6 +108,9 @@ static const char help_text[] =
     "                      the device loop's passes and input, and the vCPU's\n"
     "                      exits and kicks\n"
     "      --kvm-device PATH  the KVM device to use. Default /dev/kvm.\n"
+    "      --rtc-base TIME  the CMOS clock reads TIME (UTC, YYYY-MM-DDTHH:MM:SS,\n"
+    "                      years 1970..2099) when the machine starts, and runs on\n"
+    "                      from there. Default: the host's wall clock.\n"
     "      --check-kvm     only check that this host can run bbvm's VM (KVM API,\n"
     "                      a VM with the split irqchip, a vCPU) and exit: 0 if it\n"
     "                      can, 6 with the reason if not. No KERNEL then.\n"
@@ -120,7 +128,9 @@ static const char help_text[] =
     "  6   host or KVM error\n"
     "  8   the guest triple-faulted (registers dumped to stderr)\n"
     "  10  KVM stopped the guest for another reason (registers dumped to stderr)\n"
-    "  12  the guest halted with interrupts off and can never wake (registers dumped)\n";
+    "  12  the guest halted with interrupts off and can never wake (registers dumped)\n"
+    "  14  the guest powered the machine off (ACPI S5)\n"
+    "  16  the guest reset the machine (reset register 0xcf9)\n";
 
 static void help(void)
 {
@@ -215,6 +225,45 @@ static const char *long_value(int argc, char **argv, int *i, const char *lng)
     return argv[++*i];
 }
 
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; y >= 1970). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    static const unsigned before[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+    int64_t leaps = (y - 1) / 4 - (y - 1) / 100 + (y - 1) / 400 - (1969 / 4 - 1969 / 100 + 1969 / 400);
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    return (y - 1970) * 365 + leaps + before[m - 1] + (m > 2 && leap) + (d - 1);
+}
+
+/* YYYY-MM-DDTHH:MM:SS, every field checked, UTC: unix seconds. */
+static int64_t parse_rtc_base(const char *s)
+{
+    static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    unsigned f[6] = { 0 }, k = 0;
+    bool leap;
+
+    if (strlen(s) != sizeof shape - 1)
+        usage_error("bad --rtc-base '%.64s': want YYYY-MM-DDTHH:MM:SS", s);
+    for (size_t i = 0; shape[i]; i++) {
+        if (shape[i] != 'd') {
+            if (s[i] != shape[i])
+                usage_error("bad --rtc-base '%.64s': want YYYY-MM-DDTHH:MM:SS", s);
+            k++;
+        } else if (s[i] < '0' || s[i] > '9') {
+            usage_error("bad --rtc-base '%.64s': want YYYY-MM-DDTHH:MM:SS", s);
+        } else {
+            f[k] = f[k] * 10 + (unsigned)(s[i] - '0');
+        }
+    }
+    leap = (f[0] % 4 == 0 && f[0] % 100 != 0) || f[0] % 400 == 0;
+    if (f[0] < 1970 || f[0] > 2099 || f[1] < 1 || f[1] > 12 || f[2] < 1 ||
+        f[2] > mdays[f[1] - 1] || (f[1] == 2 && f[2] == 29 && !leap) || f[3] > 23 ||
+        f[4] > 59 || f[5] > 59)
+        usage_error("--rtc-base '%.64s' is not a time from 1970 to 2099", s);
+    return days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
+}
+
 /* "unix:PATH" (or "stdio"); sun_path holds 107 bytes and a NUL. */
 static const char *check_qtest(const char *v)
 {
@@ -260,6 +309,10 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->no_input = true;
         else if ((v = long_value(argc, argv, &i, "--kvm-device")))
             o->kvm_device = v;
+        else if ((v = long_value(argc, argv, &i, "--rtc-base"))) {
+            o->rtc_base = parse_rtc_base(v);
+            o->rtc_fixed = true;
+        }
         else if ((v = opt_value(argc, argv, &i, "-m", "--mem")))
             o->mem = parse_mem(v);
         else if ((v = opt_value(argc, argv, &i, "-c", "--cmdline")))
@@ -362,10 +415,19 @@ void vm_memory_setup(struct vm *vm)
 
 /* ---- the modes ------------------------------------------------------------ */
 
-static void board_build(struct vm *vm, const struct board_hooks *h)
+/* The board, with its battery-backed clock set: to --rtc-base, or to the
+   host's wall clock now. */
+void board_build(struct vm *vm, const struct board_hooks *h)
 {
+    struct timespec ts = { 0, 0 };
+
     if (!board_init(&vm->board, h))
         die(STATUS_HOST, "internal error: the board does not build (see above)");
+    if (vm->opt.rtc_fixed)
+        ts.tv_sec = (time_t)vm->opt.rtc_base;
+    else if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        die(STATUS_HOST, "clock_gettime(CLOCK_REALTIME): %s", strerror(errno));
+    board_set_wall(&vm->board, (int64_t)ts.tv_sec, (uint32_t)ts.tv_nsec);
 }
 
 //! [kvm-run]

@@ -33,8 +33,10 @@
      uart_tx                        OK 0xHEX: the bytes COM1 sent since the last uart_tx
      uart_rx 0xHEX                  OK N: bytes put on COM1's wire; N it took
      system_reset                   OK: every device back to power-on
-   A write to the debug-exit port (0xf4) is answered OK and ends the session
-   with the exit status a KVM run would end with, as QEMU exits.
+   A write to the debug-exit port (0xf4), soft-off (SLP_EN with \_S5's type)
+   and a reset request (RST_CPU at 0xcf9) are answered OK and end the
+   session with the exit status a KVM run would end with (board.h), as
+   QEMU exits.
 
    The peer is untrusted: a malformed request (unknown verb, bad number,
    wrong count of arguments, an address or size out of range, a line over
@@ -552,8 +554,7 @@ int qtest_run(struct vm *vm, const char *where)
     q.out = stdout;
     if (strncmp(where, "unix:", 5) == 0)
         connect_unix(&q, where + 5);
-    if (!board_init(&vm->board, &h))
-        die(STATUS_HOST, "internal error: the board does not build (see above)");
+    board_build(vm, &h);
     while (!q.stop && next_line(&q, &too_long, &nul)) {
         q.line++;
         if (too_long)

@@ -38,7 +38,9 @@ enum {
     STATUS_HOST = 6,
     STATUS_TRIPLE = 8,
     STATUS_UNEXPECTED = 10,
-    STATUS_HALTED = 12
+    STATUS_HALTED = 12,
+    STATUS_POWEROFF = BOARD_EXIT_POWEROFF,  /* 14 */
+    STATUS_RESET = BOARD_EXIT_RESET         /* 16 */
 };
 
 /* One line "bbvm: ..." on stderr (the guest's output flushed first), then
@@ -53,6 +55,8 @@ struct options {
     const char *kernel;         /* NULL: none (allowed with --qtest) */
     const char *kvm_device;
     const char *qtest;          /* NULL, "stdio" or "unix:PATH" */
+    bool rtc_fixed;             /* --rtc-base gave a time: */
+    int64_t rtc_base;           /* ... the RTC reads this (unix seconds) at start */
     bool stats;
     bool check_kvm;
     bool no_input;
@@ -116,6 +120,9 @@ struct vm {
 /* main.c: guest RAM with the kernel (if any), its start info and the ACPI
    tables, as both a KVM run and a qtest board see it. */
 void vm_memory_setup(struct vm *vm);
+/* main.c: the board with these hooks, its clock set (--rtc-base or the
+   host's wall clock); dies if it does not build. */
+void board_build(struct vm *vm, const struct board_hooks *h);
 
 /* kvm.c: setup */
 int kvm_ioctl(int fd, unsigned long req, void *arg, const char *name); /* dies on failure */

@@ -1,9 +1,10 @@
-/* acpi.c - x64: RSDP -> XSDT/RSDT -> MADT and FADT (see acpi.h).
+/* acpi.c - x64: RSDP -> XSDT/RSDT -> MADT and FADT -> DSDT (see acpi.h).
 
    Layouts: hdr/acpi.h, the header the monitor's writer (vm/acpi.c) uses
    too, after ACPI 6.5 section 5.2.5.3 (RSDP), 5.2.6 (the common header),
    5.2.7 (RSDT), 5.2.8 (XSDT), 5.2.12 (MADT), 5.2.9 (FADT), 5.2.3.2
-   (Generic Address Structure). Fields are read byte by byte, little-endian,
+   (Generic Address Structure), 4.8.3.6 (the reset register), 5.2.11.1
+   (DSDT) and 20.2 (the AML encoding of \_S5). Fields are read byte by byte, little-endian,
    through its helpers, since firmware need not align them. */
 #include "acpi.h"
 
@@ -297,6 +298,42 @@ static uint16_t fadt_port(const uint8_t *f, uint32_t flen, unsigned legacy, unsi
 }
 //! [fadt-port]
 
+//! [fadt-reset-read]
+/* The reset register (4.8.3.6): only from an ACPI 2.0 or later FADT long
+   enough to hold it, with RESET_REG_SUP set (Linux checks the same two),
+   and only in I/O space, below port 0x10000. Its bit width and offset are
+   not checked: the spec says 8 and 0, and Linux and Windows write one
+   byte whatever they say. NULL if usable, else why not. */
+static const char *fadt_reset(const uint8_t *f, uint32_t len, struct fadt_info *out)
+{
+    const uint8_t *g = f + ACPI_FADT_RESET_REG;
+    uint64_t port;
+
+    if (f[ACPI_SDT_REVISION] < 2 || len < ACPI_FADT_RESET_VALUE + 1)
+        return "ACPI 1.0 FADT";
+    out->reset_reg_sup = acpi_get32(f + ACPI_FADT_FLAGS) & ACPI_FADT_F_RESET_REG_SUP;
+    if (!out->reset_reg_sup)
+        return "RESET_REG_SUP clear";
+    if (g[ACPI_GAS_SPACE] != ACPI_GAS_SYSTEM_IO)
+        return "not in I/O space";
+    port = acpi_get64(g + ACPI_GAS_ADDRESS);
+    if (port == 0 || port >= PORT_LIMIT)
+        return "no port";
+    out->reset_port = (uint16_t)port;
+    out->reset_value = f[ACPI_FADT_RESET_VALUE];
+    return 0;
+}
+//! [fadt-reset-read]
+
+/* The DSDT's address: X_DSDT when the table has it and it is set (5.2.9:
+   it then supersedes DSDT), else the 32-bit field. */
+static uint64_t fadt_dsdt(const uint8_t *f, uint32_t len)
+{
+    if (len >= ACPI_FADT_X_DSDT + 8 && acpi_get64(f + ACPI_FADT_X_DSDT))
+        return acpi_get64(f + ACPI_FADT_X_DSDT);
+    return acpi_get32(f + ACPI_FADT_DSDT);
+}
+
 /* The PM registers the kernel may use. The spec fixes their sizes: a PM1
    event block of at least 4 bytes, split evenly into status and enable, a
    control block of at least 2, and a timer of exactly 4. */
@@ -305,6 +342,7 @@ static void fadt_parse(const uint8_t *f, uint32_t len, struct fadt_info *out)
     unsigned evt_len = f[ACPI_FADT_PM1_EVT_LEN], cnt_len = f[ACPI_FADT_PM1_CNT_LEN];
 
     out->revision = f[ACPI_SDT_REVISION];
+    out->dsdt = fadt_dsdt(f, len);
     out->sci_irq = acpi_get16(f + ACPI_FADT_SCI_INT);
     out->tmr_32bit = (acpi_get32(f + ACPI_FADT_FLAGS) & ACPI_FADT_F_TMR_VAL_EXT) != 0;
     if (f[ACPI_FADT_PM_TMR_LEN] == 4)
@@ -330,7 +368,7 @@ static bool no_fadt(struct fadt_info *out, const char *why)
 
 bool acpi_find_fadt(uint64_t rsdp_paddr, struct fadt_info *out)
 {
-    const char *why = 0;
+    const char *why = 0, *no_reset;
     uint64_t rsdp, fadt;
     uint32_t len;
 
@@ -344,10 +382,162 @@ bool acpi_find_fadt(uint64_t rsdp_paddr, struct fadt_info *out)
     if (len < ACPI_FADT_V1_LEN)
         return no_fadt(out, "FADT too short");
     fadt_parse(phys(fadt), len, out);
+    no_reset = fadt_reset(phys(fadt), len, out);
     if (out->pm_tmr)
         kprintf("acpi: FADT: PM timer at port 0x%x, %s, SCI on IRQ %u\n", out->pm_tmr,
                 out->tmr_32bit ? "32-bit" : "24-bit", out->sci_irq);
     else
         kprintf("acpi: FADT: no PM timer, SCI on IRQ %u\n", out->sci_irq);
+    if (no_reset)
+        kprintf("acpi: FADT: no reset register (%s)\n", no_reset);
+    else
+        kprintf("acpi: FADT: reset register port 0x%x value 0x%x\n", out->reset_port,
+                out->reset_value);
+    return true;
+}
+
+/* --- DSDT: \_S5 ------------------------------------------------------------ */
+
+/* An AML interpreter is thousands of lines; finding \_S5 needs none of it.
+   Firmware writes it as `Name (_S5, Package () { a, b, ... })`, at the root
+   or inside `Scope (\)`: NameOp, the name (the bare segment "_S5_", or
+   with a root or parent prefix), PackageOp, a PkgLength, NumElements, and
+   the integers. The scan looks for that shape wherever the segment
+   occurs, so "_S5_" inside a longer name path, a string or a method's name
+   is passed over. Every index is checked against the AML's end, and the
+   package's own end must lie inside it; the scan moves forward one byte
+   at a time, so it ends within `len` steps. */
+
+#define S5_MAX_PREFIXES 8 /* '^' prefixes before the segment we look back over */
+
+/* The segment at aml[at] is the name of a DefName: NameOp before it, with
+   at most a root char or a few parent prefixes in between. */
+static bool s5_is_named(const uint8_t *aml, uint32_t at)
+{
+    uint32_t i = at;
+
+    if (i > 0 && aml[i - 1] == ACPI_AML_ROOT_CHAR)
+        i--;
+    else
+        for (unsigned n = 0; n < S5_MAX_PREFIXES && i > 0 && aml[i - 1] == ACPI_AML_PARENT_PREFIX;
+             n++)
+            i--;
+    return i > 0 && aml[i - 1] == ACPI_AML_NAME_OP;
+}
+
+//! [s5-pkglen]
+/* PkgLength at aml[at] (20.2.4): the package's end (at + the length, which
+   counts the PkgLength bytes) into *end and the first byte after the
+   PkgLength into *body. False if it runs past `len`, sets reserved bits,
+   or is too short to hold itself. */
+static bool aml_pkglen(const uint8_t *aml, uint32_t len, uint32_t at, uint32_t *body,
+                       uint32_t *end)
+{
+    unsigned more;
+    uint32_t n;
+
+    if (at >= len)
+        return false;
+    more = aml[at] >> ACPI_AML_PKGLEN_MORE_SHIFT;
+    if (more == 0) {
+        n = aml[at] & ACPI_AML_PKGLEN_ONE_MAX;
+    } else {
+        if (aml[at] & ~(0xc0u | ACPI_AML_PKGLEN_NIBBLE) || more >= len - at)
+            return false;
+        n = aml[at] & ACPI_AML_PKGLEN_NIBBLE;
+        for (unsigned i = 0; i < more; i++)
+            n |= (uint32_t)aml[at + 1 + i] << (4 + 8 * i);
+    }
+    if (n < 1 + more || n > len - at)
+        return false;
+    *body = at + 1 + more;
+    *end = at + n;
+    return true;
+}
+//! [s5-pkglen]
+
+/* An integer data object at aml[at], wholly before `end` (20.2.3): ZeroOp,
+   OneOp, OnesOp, or a Byte/Word/DWord/QWord prefix and its bytes. */
+static bool aml_integer(const uint8_t *aml, uint32_t at, uint32_t end, uint64_t *v)
+{
+    unsigned n;
+
+    if (at >= end)
+        return false;
+    switch (aml[at]) {
+    case ACPI_AML_ZERO_OP: *v = 0; return true;
+    case ACPI_AML_ONE_OP: *v = 1; return true;
+    case ACPI_AML_ONES_OP: *v = UINT64_MAX; return true;
+    case ACPI_AML_BYTE_PREFIX: n = 1; break;
+    case ACPI_AML_WORD_PREFIX: n = 2; break;
+    case ACPI_AML_DWORD_PREFIX: n = 4; break;
+    case ACPI_AML_QWORD_PREFIX: n = 8; break;
+    default: return false;
+    }
+    if (n >= end - at)
+        return false;
+    *v = acpi_getn(aml + at + 1, n);
+    return true;
+}
+
+//! [s5-package]
+/* The package after the name segment at aml[at]: PackageOp, PkgLength,
+   NumElements (at least 1), and a first element that is an integer of at
+   most 7, SLP_TYP's 3 bits (4.8.3.2.1). NULL if so, else why not. */
+static const char *s5_package(const uint8_t *aml, uint32_t len, uint32_t at, uint8_t *slp_typ)
+{
+    uint32_t op = at + ACPI_AML_NAMESEG_LEN, body, end;
+    uint64_t v;
+
+    if (op >= len || aml[op] != ACPI_AML_PACKAGE_OP)
+        return "not a package";
+    if (!aml_pkglen(aml, len, op + 1, &body, &end) || body >= end)
+        return "package length past the table";
+    if (aml[body] == 0)
+        return "empty package";
+    if (!aml_integer(aml, body + 1, end, &v))
+        return "first element not an integer";
+    if (v > 7)
+        return "SLP_TYP above 7";
+    *slp_typ = (uint8_t)v;
+    return 0;
+}
+//! [s5-package]
+
+/* The first Name \_S5 with a usable package in aml[0, len). NULL if one
+   was found, else the reason the last candidate failed. */
+static const char *s5_scan(const uint8_t *aml, uint32_t len, uint8_t *slp_typ)
+{
+    const char *why = "no Name _S5_";
+
+    for (uint32_t i = 0; len >= ACPI_AML_NAMESEG_LEN && i <= len - ACPI_AML_NAMESEG_LEN; i++) {
+        if (!same(aml + i, ACPI_AML_S5_NAME, ACPI_AML_NAMESEG_LEN) || !s5_is_named(aml, i))
+            continue;
+        if (!(why = s5_package(aml, len, i, slp_typ)))
+            return 0;
+    }
+    return why;
+}
+
+static bool no_s5(const char *why)
+{
+    kprintf("acpi: DSDT: no \\_S5 (%s)\n", why);
+    return false;
+}
+
+bool acpi_find_s5(const struct fadt_info *f, uint8_t *slp_typ)
+{
+    uint8_t typ = 0;
+    uint32_t len;
+    const char *why;
+
+    if (!f || !f->dsdt)
+        return no_s5("the FADT names no DSDT");
+    if (!(len = table_len(f->dsdt, ACPI_SIG_DSDT)))
+        return no_s5("bad DSDT signature, checksum or length");
+    if ((why = s5_scan(phys(f->dsdt) + ACPI_DSDT_AML, len - ACPI_DSDT_AML, &typ)))
+        return no_s5(why);
+    *slp_typ = typ;
+    kprintf("acpi: DSDT: \\_S5 SLP_TYP %u\n", typ);
     return true;
 }

@@ -1,5 +1,6 @@
-/* acpi.h - x64: find the interrupt controllers in the ACPI MADT, and the
-   PM registers in the FADT.
+/* acpi.h - x64: find the interrupt controllers in the ACPI MADT, the PM
+   registers and the reset register in the FADT, and the soft-off sleep
+   type in the DSDT's \_S5 object.
 
    PC firmware (and QEMU, and our monitor) describe the local APIC, the I/O
    APICs and how ISA IRQs map onto GSIs in the MADT, reached from the RSDP
@@ -9,7 +10,10 @@
    of the EBDA or in 0xE0000-0xFFFFF.
 
    The tables are firmware input: every address, length and checksum is
-   checked before it is used, and no walk can loop on a zero length.
+   checked before it is used, and no walk can loop on a zero length. The
+   DSDT's AML is not interpreted: a bounded scan finds the one object a
+   kernel needs to power off, \_S5, if it is written as a Name holding a
+   Package, the way every firmware we know writes it.
    Physical addresses are read through the boot identity map, so only
    tables below 4 GiB are accepted. */
 #ifndef BREADBOARD_X64_ACPI_H
@@ -54,6 +58,10 @@ struct fadt_info {
     uint8_t pm1_evt_len;
     uint16_t pm1a_cnt;          /* PM1a control */
     uint8_t pm1_cnt_len;
+    uint64_t dsdt;              /* the DSDT: X_DSDT if set, else DSDT (0: none) */
+    bool reset_reg_sup;         /* the RESET_REG_SUP flag (ACPI 2.0+ FADT only) */
+    uint16_t reset_port;        /* RESET_REG, usable: in I/O space (0: none) */
+    uint8_t reset_value;        /* RESET_VALUE: the byte that resets */
 };
 
 /* hvm_start_info.rsdp_paddr, kept by x64_start() for platform_init()
@@ -68,10 +76,21 @@ extern uint64_t x64_rsdp_paddr;
 bool acpi_find_madt(uint64_t rsdp_paddr, struct madt_info *out);
 
 /* Find the RSDP as acpi_find_madt() does, then the FADT ("FACP"), and fill
-   *out. Prints one line, "acpi: FADT: PM timer at port 0x608, 24-bit, SCI
-   on IRQ 9" (or "no PM timer"), or "acpi: no FADT (why)". Returns false,
-   with *out zeroed, if there is no valid FADT. Same preconditions. */
+   *out. Prints two lines, "acpi: FADT: PM timer at port 0x608, 24-bit, SCI
+   on IRQ 9" (or "no PM timer") and "acpi: FADT: reset register port 0xcf9
+   value 0x6" (or "no reset register (why)"), or one, "acpi: no FADT
+   (why)". Returns false, with *out zeroed, if there is no valid FADT.
+   Same preconditions. */
 bool acpi_find_fadt(uint64_t rsdp_paddr, struct fadt_info *out);
+
+/* The SLP_TYP that powers the machine off: the first element of the
+   package the DSDT names \_S5 (ACPI 6.5, 7.4.2), into *slp_typ. The DSDT
+   is the one `f` names (NULL: none), checked like any table; the scan of
+   its AML is bounded by the table's length and never reads past it.
+   Prints one line, "acpi: DSDT: \_S5 SLP_TYP 7" or "acpi: DSDT: no \_S5
+   (why)". Returns false, *slp_typ untouched, if there is none usable. Same
+   preconditions as acpi_find_madt(). */
+bool acpi_find_s5(const struct fadt_info *f, uint8_t *slp_typ);
 
 /* The GSI ISA IRQ `irq` arrives on, with its polarity and trigger mode:
    the override's if the MADT has one, else the identity, high, edge. */

@@ -137,6 +137,17 @@ unsigned x64_isa_gsi(unsigned isa_irq);
 struct fadt_info;
 const struct fadt_info *x64_fadt(void);
 
+/* power.c: switch the machine off through ACPI: the DSDT's \_S5 SLP_TYP,
+   then SLP_EN, written to the FADT's PM1a_CNT (prints what it writes). */
+void x64_poweroff(void);
+/* power.c: reset the machine: the FADT's reset register if it has one,
+   then the chipset's reset control register at port 0xCF9.
+   Both: valid after platform_init(); they do not return while the machine
+   obeys. If it is still running 100 ms after the last request, they print
+   "power: still running after ..." and return, irqs as on entry. Not
+   ISR-safe (they print). */
+void x64_reset(void);
+
 /* Which controller carries device interrupts: the IOAPIC (the default), or
    the 8259 pair alone, its output reaching the CPU as ExtINT through the
    LAPIC's LINT0 (virtual wire mode). Set before kernel_init(). */

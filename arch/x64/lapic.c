@@ -15,6 +15,9 @@
 #include "../common/platform.h"
 #include "arch.h"
 #include "timer.h"
+#define PIT8254_STATIC
+#define PIT8254_IMPLEMENTATION
+#include "pit8254.h"
 
 #define MSR_APIC_BASE     0x1b
 #define APIC_BASE_ENABLE  (1u << 11)
@@ -46,7 +49,6 @@
 #define CPUID1_X2APIC       (1u << 21)
 #define CPUID1_TSC_DEADLINE (1u << 24)
 
-#define PIT_HZ 1193182u     /* 8254 input clock: 14.31818 MHz / 12 */
 
 static struct {
     bool x2apic;
@@ -149,32 +151,37 @@ static uint64_t tsc_hz_from_cpuid16(void)
     return (uint64_t)(cpuid(0x16, 0).a & 0xffff) * 1000000u;
 }
 
-/* Count TSC ticks while PIT channel 2 counts down 10 ms in mode 0 (its
-   OUT goes high at terminal count, readable as bit 5 of port 0x61; bit 0
-   of port 0x61 is channel 2's gate). No PIT: port 0x61 floats to 0xff, OUT
-   reads high at once, and we report no answer rather than spin. */
+/* Count TSC ticks while PIT channel 2 counts down 10 ms in mode 0, with
+   hdr/pit8254.h's driver: its OUT goes high at terminal count, readable as
+   bit 5 of port 0x61, whose bit 0 is channel 2's gate. No PIT: port 0x61
+   floats to 0xff, OUT reads high at the first poll, and the driver gives
+   no answer rather than spin. The poll bound is seconds even where each
+   poll is a VM exit of microseconds. */
+static uint8_t pit_in(void *ctx, uint16_t port)
+{
+    (void)ctx;
+    return inb(port);
+}
+
+static void pit_out(void *ctx, uint16_t port, uint8_t v)
+{
+    (void)ctx;
+    outb(port, v);
+}
+
+static uint64_t tsc_clock(void *ctx)
+{
+    (void)ctx;
+    return rdtsc();
+}
+
 static uint64_t tsc_hz_from_pit(void)
 {
-    const uint32_t count = PIT_HZ / 100;   /* 10 ms */
-    uint64_t t0, t1;
-    long spins = 0;
+    const pit8254_drv pit = { pit_in, pit_out, 0 };
+    const uint16_t count = (uint16_t)pit8254_count_for_hz(100);      /* 10 ms */
+    uint64_t ticks = pit8254_drv_calibrate(&pit, count, tsc_clock, 0, 1u << 22);
 
-    outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
-    outb(0x43, 0xb0);                      /* channel 2, lo/hi byte, mode 0 */
-    outb(0x42, (uint8_t)(count & 0xff));
-    outb(0x42, (uint8_t)(count >> 8));
-    t0 = rdtsc();
-    /* Bounded by TSC ticks, not by polls: each poll may be a VM exit of
-       several microseconds. 2^33 ticks is seconds at any real TSC rate. */
-    while (!(inb(0x61) & 0x20)) {
-        spins++;
-        if (rdtsc() - t0 > (1ull << 33))
-            return 0;                      /* never reached terminal count */
-    }
-    t1 = rdtsc();
-    if (spins < 100)
-        return 0;                          /* OUT was high already: no PIT */
-    return (t1 - t0) * PIT_HZ / count;
+    return ticks * PIT8254_HZ_NUM / ((uint64_t)count * PIT8254_HZ_DEN);
 }
 
 static const char *find_tsc_hz(void)
