@@ -7,8 +7,12 @@
      and running) is saved, restored into a fresh board, and from then on
      both must behave alike: the same register reads, the same interrupt
      messages, lines and ExtINT output, the same time-driven events;
-   - reset: a running board answers as at power-on afterwards;
-   - a damaged image is refused and leaves the board working. */
+   - reset: a running board answers as at power-on afterwards, but for the
+     battery-backed RTC, whose time and RAM a reset keeps;
+   - a damaged image is refused and leaves the board working;
+   - a guest that asks the PIT for an edge on every tick gets at most one
+     per minimum period: the board's deadlines are counted;
+   - soft-off and the reset register reach the board's exit hook. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,8 +107,47 @@ static void make_busy(struct board *b, struct edge *e)
     CHECK_EQ(board_extint_ack(b), 0x24);
     /* PM: the timer's interrupt enabled. */
     board_pio_write(b, ACPI_PM_PC_BASE + 2, 2, 0x0001);
+    /* PIT: channel 0 at 20 Hz (mode 2, count 59659), channel 2 in mode 0
+       with its gate on and a count latched; speaker data on. */
+    board_pio_write(b, 0x43, 1, 0x34);
+    board_pio_write(b, 0x40, 1, 59659 & 0xff);
+    board_pio_write(b, 0x40, 1, 59659 >> 8);
+    board_pio_write(b, 0x61, 1, 0x03);
+    board_pio_write(b, 0x43, 1, 0xb0);
+    board_pio_write(b, 0x42, 1, 0x34);
+    board_pio_write(b, 0x42, 1, 0x12);
+    /* RTC: 2 Hz periodic and update interrupts, a RAM byte, NMI masked. */
+    board_pio_write(b, 0x70, 1, 0x0a);
+    board_pio_write(b, 0x71, 1, 0x2f);
+    board_pio_write(b, 0x70, 1, 0x0b);
+    board_pio_write(b, 0x71, 1, 0x52);
+    board_pio_write(b, 0x70, 1, 0x44);
+    board_pio_write(b, 0x71, 1, 0xa5);
+    board_pio_write(b, 0x70, 1, 0x8c);          /* NMI off, index C */
     e->now += 500000000u;
     board_advance(b, e->now);
+    board_pio_write(b, 0x43, 1, 0x80);          /* latch channel 2 */
+}
+
+/* The PIT and the RTC as a driver sees them; reading C clears it alike. */
+static void observe_time(struct board *b, uint64_t out[24])
+{
+    unsigned n = 0;
+
+    out[n++] = board_pio_read(b, 0x42, 1);      /* the latch: LSB, MSB */
+    out[n++] = board_pio_read(b, 0x42, 1);
+    board_pio_write(b, 0x43, 1, 0xe2);          /* read-back: status of 0 */
+    out[n++] = board_pio_read(b, 0x40, 1);
+    out[n++] = board_pio_read(b, 0x61, 1);
+    out[n++] = board_pio_read(b, 0x71, 1);      /* C, selected before */
+    for (uint8_t r = 0; r < 0x0e; r++) {
+        board_pio_write(b, 0x70, 1, r);
+        if (r != 0x0c)
+            out[n++] = board_pio_read(b, 0x71, 1);
+    }
+    board_pio_write(b, 0x70, 1, 0x44);
+    out[n++] = board_pio_read(b, 0x71, 1);
+    CHECK(n <= 24);
 }
 
 /* What a driver would see, read in an order both boards follow; reads
@@ -172,6 +215,22 @@ TEST(snapshot_restore_behaves_alike)
         CHECK_EQ(ra[i], rb[i]);
     CHECK_EQ(ra[2], 0xeb);                      /* the state was not power-on */
     CHECK_EQ(ra[12], 0x5a);
+    {
+        uint64_t ta[24] = { 0 }, tb[24] = { 0 };
+
+        observe_time(&a, ta);
+        observe_time(&b, tb);
+        for (unsigned i = 0; i < 24; i++)
+            CHECK_EQ(ta[i], tb[i]);
+        /* The latched count: 0x1234 loaded a tick after the write at 1 s,
+           counted down (and round, mode 0 wraps) until 1.5 s. */
+        CHECK_EQ(ta[0] | ta[1] << 8,
+                 (0x1234u - (pit8254_ticks(1500000000u) - pit8254_ticks(1000000000u) - 1)) &
+                     0xffff);
+        CHECK_EQ(ta[2] & 0x3f, 0x34);           /* status: both bytes, mode 2 */
+        CHECK(ta[4] & 0x80);                    /* IRQF: an update went by */
+        CHECK_EQ(ta[18], 0xa5);                 /* the RAM byte */
+    }
     go_on(&a, &ea);
     go_on(&b, &eb);
     CHECK(ea.len > 0);
@@ -225,7 +284,73 @@ TEST(reset_is_power_on)
     board_advance(&a, ea.now);
     board_advance(&fresh, ef.now);
     CHECK_EQ(board_pio_read(&a, ACPI_PM_PC_BASE + 8, 4), 2 * 3579545);
+    /* The RTC is battery-backed: a reset clears its interrupt enables
+       (PIE, AIE, UIE) but keeps its RAM and its time. */
+    board_pio_write(&a, 0x70, 1, 0x0b);
+    CHECK_EQ(board_pio_read(&a, 0x71, 1), 0x02);
+    board_pio_write(&a, 0x70, 1, 0x44);
+    CHECK_EQ(board_pio_read(&a, 0x71, 1), 0xa5);
+    board_pio_write(&a, 0x70, 1, 0x00);
+    CHECK_EQ(board_pio_read(&a, 0x71, 1), 0x03); /* 2000-01-01 00:00:03 at 3.5 s */
+}
+
+/* Mode 2 with count 1 asks for an edge on every PIT tick (1.19 MHz). Over
+   one second of board time the board must have at most one deadline per
+   PIT8254_MIN_PERIOD_NS, and IRQ0 must still rise at each of them. */
+static unsigned irq0_rises;
+static void count_irq0(void *ctx, unsigned line, bool level)
+{
+    (void)ctx;
+    irq0_rises += line == 0 && level;
+}
+
+TEST(pit_count_1_does_not_spin)
+{
+    static struct board b;
+    static struct edge e;
+    struct board_hooks h = { .now = e_now, .line = count_irq0, .ctx = &e };
+    const uint64_t limit = 1000000000u / PIT8254_MIN_PERIOD_NS;
+    uint64_t next, deadlines = 0;
+
+    memset(&e, 0, sizeof e);
+    CHECK(board_init(&b, &h));
+    board_pio_write(&b, 0x43, 1, 0x34);
+    board_pio_write(&b, 0x40, 1, 1);
+    board_pio_write(&b, 0x40, 1, 0);
+    irq0_rises = 0;
+    while ((next = board_advance(&b, e.now)) <= 1000000000u && deadlines <= 2 * limit) {
+        CHECK(next > e.now);
+        e.now = next;
+        deadlines++;
+    }
+    printf("pit: count 1 in mode 2: %llu deadlines and %u IRQ0 edges in 1 s (%llu merged)\n",
+           (unsigned long long)deadlines, irq0_rises,
+           (unsigned long long)b.pit.stats.edges_merged);
+    CHECK(deadlines <= limit);
+    CHECK(deadlines >= limit - 1);
+    CHECK(irq0_rises >= limit - 1);
+    CHECK(b.pit.stats.edges_merged > 1000000u);
+}
+
+TEST(poweroff_and_reset_reach_the_exit_hook)
+{
+    static struct board b;
+    static struct edge e;
+
+    board_up(&b, &e, 0);
+    board_pio_write(&b, ACPI_PM_PC_BASE + 4, 2, (5u << 10) | (1u << 13)); /* not S5: nothing */
+    CHECK_EQ(e.len, 0);
+    board_pio_write(&b, ACPI_PM_PC_BASE + 4, 2, (ACPI_BOARD_S5_SLP_TYP << 10) | (1u << 13));
+    CHECK(strstr(e.log, "exit 14") != NULL);
+    e.len = 0;
+    e.log[0] = 0;
+    board_pio_write(&b, 0xcf9, 1, 0x02);
+    CHECK_EQ(e.len, 0);
+    CHECK_EQ(board_pio_read(&b, 0xcf9, 1), 0x02);
+    board_pio_write(&b, 0xcf9, 1, 0x06);
+    CHECK(strstr(e.log, "exit 16") != NULL);
 }
 
 CHECK_MAIN(TEST_ENTRY(snapshot_restore_behaves_alike), TEST_ENTRY(restore_refuses_damage),
-           TEST_ENTRY(reset_is_power_on))
+           TEST_ENTRY(reset_is_power_on), TEST_ENTRY(pit_count_1_does_not_spin),
+           TEST_ENTRY(poweroff_and_reset_reach_the_exit_hook))
