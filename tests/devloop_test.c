@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -348,6 +349,49 @@ TEST(pm_timer_sci_without_access)
     CHECK_EQ(sci_changes, 2);
 }
 
+/* ---- 3b. a guest that asks the PIT for an edge on every tick ---------------- */
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Mode 2 with count 1 is an IRQ0 edge every 838 ns. The model asks the
+   loop to run at most once per PIT8254_MIN_PERIOD_NS, so over 300 ms of
+   real time the loop passes are bounded by 3000 plus the loop's own few
+   (its limit timer, the watchdog): a bound, not a timing, since a loaded
+   host can only make them fewer. The CPU time it took is printed. */
+TEST(pit_count_1_does_not_spin_the_loop)
+{
+    const uint64_t ms = 300, most = ms * 1000000u / PIT8254_MIN_PERIOD_NS;
+    uint64_t passes = vm.loop.passes, edges;
+    double cpu = cpu_seconds();
+
+    pthread_mutex_lock(&vm.lock);
+    edges = vm.board.pit.stats.irq_edges;
+    pthread_mutex_unlock(&vm.lock);
+    pio_write(0x43, 1, 0x34);
+    pio_write(0x40, 1, 1);
+    pio_write(0x40, 1, 0);
+    run_for(ms);
+    pio_write(0x43, 1, 0x30);                   /* stop: mode 0, no count */
+    cpu = cpu_seconds() - cpu;
+    passes = vm.loop.passes - passes;
+    pthread_mutex_lock(&vm.lock);
+    edges = vm.board.pit.stats.irq_edges - edges;
+    pthread_mutex_unlock(&vm.lock);
+    printf("  count 1 for %llu ms: %llu loop passes, %llu IRQ0 edges, %.1f ms of CPU "
+           "(%.0f%% of one core)\n", (unsigned long long)ms, (unsigned long long)passes,
+           (unsigned long long)edges, cpu * 1e3, cpu * 1e5 / (double)ms);
+    CHECK(passes <= most + 20);
+    CHECK(edges <= most + 1);
+    CHECK(edges > 0);
+}
+
 /* ---- 4. the watchdog ------------------------------------------------------- */
 
 static uint64_t kicks_wanted;
@@ -421,4 +465,5 @@ TEST(done_ends_the_run)
 /* In this order: one board, one loop, one pipe. */
 CHECK_MAIN(TEST_ENTRY(init), TEST_ENTRY(input_in_order_with_backpressure),
            TEST_ENTRY(end_of_input_detaches), TEST_ENTRY(pm_timer_sci_without_access),
+           TEST_ENTRY(pit_count_1_does_not_spin_the_loop),
            TEST_ENTRY(watchdog_once_a_second), TEST_ENTRY(done_ends_the_run))
