@@ -14,6 +14,10 @@
 #define IOAPIC_STATIC
 #include "ioapic.h"
 
+#define RTC_CMOS_IMPLEMENTATION
+#define RTC_CMOS_STATIC
+#include "rtc_cmos.h"
+
 static struct irq_table *irqs;
 int x64_irqchip = X64_IRQCHIP_IOAPIC;
 static uint32_t ioapic_base = IOAPIC_PC_BASE; /* if there is no MADT */
@@ -332,6 +336,38 @@ void x64_trap(struct trapframe *f)
         device_irq(v - VEC_IRQ_BASE);
 }
 
+/* --- the CMOS clock ------------------------------------------------------ */
+
+static uint8_t rtc_in(void *ctx, uint16_t port)
+{
+    (void)ctx;
+    return inb(port);
+}
+
+static void rtc_out(void *ctx, uint16_t port, uint8_t v)
+{
+    (void)ctx;
+    outb(port, v);
+}
+
+//! [x64-rtc]
+/* The wall clock, as a PC keeps it: the CMOS RTC, read the way
+   hdr/rtc_cmos.h's driver does (UIP waited out, two equal reads), in the
+   format register B says. A machine without one answers 0xff everywhere,
+   so UIP never reads clear, and the driver's bound ends the wait. */
+static void rtc_print(void)
+{
+    const rtc_cmos_drv rtc = { rtc_in, rtc_out, 0 };
+    rtc_cmos_time t;
+
+    if (rtc_cmos_drv_read_time(&rtc, &t, 100000))
+        kprintf("rtc: %04u-%02u-%02u %02u:%02u:%02u UTC\n", t.year, t.month, t.day, t.hour,
+                t.minute, t.second);
+    else
+        kprintf("rtc: no consistent time from the CMOS clock\n");
+}
+//! [x64-rtc]
+
 /* --- the contract ------------------------------------------------------ */
 
 void platform_init(const struct boot_info *bi, struct irq_table *table)
@@ -348,6 +384,7 @@ void platform_init(const struct boot_info *bi, struct irq_table *table)
         kprintf("irqchip: 8259 pair through LINT0 (ExtINT)\n");
     }
     lapic_timer_init(VEC_IRQ_BASE + PLATFORM_TIMER_IRQ);
+    rtc_print();
 }
 
 uint64_t platform_now(void)

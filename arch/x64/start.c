@@ -7,6 +7,7 @@
 // expect: memory:
 // expect: acpi: MADT: ioapic 0 at 0xfec00000 gsi 0,
 // expect: timer:
+// expect: rtc: 20
 // expect: demo: timer "one" fired
 // expect: demo: timer "two" fired
 // expect: demo: interrupt
