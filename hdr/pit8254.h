@@ -1180,9 +1180,16 @@ static bool pit8254__channel_ok(const pit8254_channel *c, uint64_t t)
                 c->load_n > mod || c->load_phase >= c->load_n)
              : (c->load_at || c->load_n || c->load_phase))
         return false;
-    /* A load at a boundary is only scheduled for a running mode 2 or 3. */
-    return !pit8254__has(c, PIT8254_CH_BOUND) ||
-           (pend && run && (mode == 2 || mode == 3) && pit8254__has(c, PIT8254_CH_GATE));
+    /* A load at a boundary is only scheduled for a running mode 2 or 3,
+       and only one in mode 3 that starts a low half-cycle starts the new
+       count past its high half. Any other load starts at phase 0: a count
+       written later replaces only load_n, so a phase kept from an image
+       could exceed it (and the state would refuse its own save). */
+    if (!pit8254__has(c, PIT8254_CH_BOUND))
+        return c->load_phase == 0;
+    return pend && run && (mode == 2 || mode == 3) && pit8254__has(c, PIT8254_CH_GATE) &&
+           (c->load_phase == 0 ||
+            (mode == 3 && c->load_phase == (c->load_n - c->load_n / 2) % c->load_n));
 }
 
 static bool pit8254__valid(const pit8254_state *s)

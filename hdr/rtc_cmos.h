@@ -1015,9 +1015,11 @@ static void rtc_cmos__follow(rtc_cmos_model *m, bool was)
 }
 //! [rtc-irq]
 
+/* last_ns + dt, or RTC_CMOS_NO_DEADLINE if that is not below it: written
+   so that no operand wraps, even with last_ns at UINT64_MAX. */
 static uint64_t rtc_cmos__after(const rtc_cmos_state *s, uint64_t dt)
 {
-    return dt > UINT64_MAX - 1 - s->last_ns ? RTC_CMOS_NO_DEADLINE : s->last_ns + dt;
+    return dt >= UINT64_MAX - s->last_ns ? RTC_CMOS_NO_DEADLINE : s->last_ns + dt;
 }
 
 static uint64_t rtc_cmos__min(uint64_t a, uint64_t b)
@@ -1054,7 +1056,7 @@ static uint64_t rtc_cmos__deadline(const rtc_cmos_model *m)
         else if ((k = rtc_cmos__to_alarm(s, t0)) != 0)
             best = rtc_cmos__min(best, rtc_cmos__after(s, to_update + (k - 1) * (uint64_t)RTC_CMOS__NS_PER_S));
     }
-    RTC_CMOS_ASSERT(best > s->last_ns);
+    RTC_CMOS_ASSERT(best == RTC_CMOS_NO_DEADLINE || best > s->last_ns);
     return best;
 }
 //! [rtc-deadline]

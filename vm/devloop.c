@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "term.h"
 #include "vm.h"
 #include "loop.h"   /* the host port's platform.h: platform_wfi, triggers */
 /* The runtime's implementations, once for the monitor (async.h brings
@@ -255,6 +256,9 @@ void devloop_init(struct vm *vm, bool input)
     if (input && input_usable()) {
         l->input_fd = input_open();
         host_irq_attach_fd(PLATFORM_CONSOLE_IRQ, l->input_fd);
+        /* A terminal of ours gives the guest every byte as it is typed
+           (term.h: raw input, restored on every way out). */
+        term_raw(STDIN_FILENO);
     }
     /* Lines start masked: the input line is on while a read is asked for. */
     irq_register(&l->irqs, PLATFORM_CONSOLE_IRQ, on_input, vm);

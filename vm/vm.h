@@ -11,6 +11,7 @@
                 board, interrupts injected, kicks, failure reports
      devloop.c  the device loop: timers, board deadlines, host input,
                 the watchdog; async.h and timer.h on the host port (host/)
+     term.c     the host terminal in raw input mode, restored on every exit
      qtest.c    the board driven without a CPU over QEMU's qtest protocol,
                 on virtual time
      loader.c, acpi.c  the PVH loader and the firmware tables in guest RAM
