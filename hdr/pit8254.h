@@ -353,8 +353,9 @@ PIT8254_DEF int64_t pit8254_model_save(void *m, void *buf, size_t size);
     field or count out of range, a latch the RW field cannot have, channel
     0 or 1's gate low or channel 2's not port 0x61's bit 0, a start after
     the time last seen, a pending load before it or further than one period
-    after). Then tells the `irq` hook the restored level, and calls `wake`
-    if the state has a deadline. */
+    after, or starting at a phase other than 0 or, at a mode-3 half-cycle,
+    its count's low half). Then tells the `irq` hook the restored level,
+    and calls `wake` if the state has a deadline. */
 PIT8254_DEF int64_t pit8254_model_restore(void *m, const void *buf, size_t size);
 
 #ifdef __cplusplus

@@ -778,7 +778,10 @@ static void rtc_cmos__jump_days(rtc_cmos_state *s, uint64_t n)
     rtc_cmos__put(s, RTC_CMOS_DAY, d);
     rtc_cmos__put(s, RTC_CMOS_MONTH, mo);
     rtc_cmos__put(s, RTC_CMOS_YEAR, (unsigned)(y % 100));
-    rtc_cmos__put(s, RTC_CMOS_CENTURY, (unsigned)(y / 100 % 100));
+    /* Within its century the byte is left as it is: one that holds no
+       value (0xFA) changes only when year 99 carries into it. */
+    if (y / 100 != (int64_t)c)
+        rtc_cmos__put(s, RTC_CMOS_CENTURY, (unsigned)(y / 100 % 100));
 }
 
 /* The day of the week counts 1-7 on its own; the date walks day by day

@@ -1026,6 +1026,61 @@ TEST(restore_refuses)
     CHECK_EQ(pit8254_model_restore(&b, &good, sizeof good), sizeof good);
 }
 
+/* Regression: the phase a pending load starts at. The model gives one
+   only to a load at a mode-3 half-cycle boundary ((n - n/2) mod n, the
+   new count's low half); every other pending load starts at phase 0.
+   restore once took any phase below load_n, and a count written after
+   such a restore replaces load_n alone, so the load could then start
+   past the end of its own period: a state the model's restore refuses
+   in its own save. */
+TEST(restore_load_phase)
+{
+    pit8254_model a, b;
+    pit8254_state good, bad;
+
+    /* A real one: channel 2 (mode 3, 77) in its high half at tick 30 is
+       given 20; the load at the half-cycle's end starts 20's low half. */
+    busy(&a);
+    wr(&a, C2, 20);
+    wr(&a, C2, 0);
+    pit8254_model_save(&a, &good, sizeof good);
+    CHECK(good.ch[2].flags & PIT8254_CH_BOUND);
+    CHECK_EQ(good.ch[2].load_n, 20);
+    CHECK_EQ(good.ch[2].load_phase, 10);
+    setup(&b);
+    CHECK_EQ(pit8254_model_restore(&b, &good, sizeof good), sizeof good);
+    bad = good;
+    bad.ch[2].load_phase = 9;                         /* no half-cycle of 20 */
+    setup(&b);
+    CHECK_EQ(pit8254_model_restore(&b, &bad, sizeof bad), -1);
+    bad = good;
+    bad.ch[0].load_phase = 1;                         /* mode 2: periods only */
+    setup(&b);
+    CHECK_EQ(pit8254_model_restore(&b, &bad, sizeof bad), -1);
+
+    /* A load that is no boundary's: channel 1 (mode 2) given 100 after
+       its control word, pending for the next CLK. */
+    setup(&a);
+    program(&a, 1, 2, 0, 100, 10);
+    pit8254_model_save(&a, &good, sizeof good);
+    CHECK(good.ch[1].flags & PIT8254_CH_PEND);
+    CHECK(!(good.ch[1].flags & PIT8254_CH_BOUND));
+    bad = good;
+    bad.ch[1].load_phase = 50;
+    setup(&b);
+    CHECK_EQ(pit8254_model_restore(&b, &bad, sizeof bad), -1);
+    /* What such an image led to: 10 written in the same tick, loaded. */
+    b.s = bad;
+    wr(&b, C1, 10);
+    wr(&b, C1, 0);
+    at(13, 2);
+    pit8254_model_poll(&b, clock_ns);
+    CHECK(b.s.ch[1].phase >= b.s.ch[1].n);
+    pit8254_model_save(&b, &bad, sizeof bad);
+    setup(&a);
+    CHECK_EQ(pit8254_model_restore(&a, &bad, sizeof bad), -1);
+}
+
 /* ---- hostile guests ---- */
 
 /* Arbitrary bytes at arbitrary offsets and widths, time jumping forward
@@ -1185,4 +1240,4 @@ CHECK_MAIN(TEST_ENTRY(ticks_exact), TEST_ENTRY(count_for_hz), TEST_ENTRY(mode0_w
            TEST_ENTRY(port61), TEST_ENTRY(irq_1khz_exact), TEST_ENTRY(min_period),
            TEST_ENTRY(deadline_exact), TEST_ENTRY(time_backwards), TEST_ENTRY(reset_and_init),
            TEST_ENTRY(widths_and_offsets), TEST_ENTRY(save_restore), TEST_ENTRY(restore_refuses),
-           TEST_ENTRY(random_accesses), TEST_ENTRY(driver), TEST_ENTRY(chipset_types))
+           TEST_ENTRY(restore_load_phase), TEST_ENTRY(random_accesses), TEST_ENTRY(driver), TEST_ENTRY(chipset_types))

@@ -773,6 +773,53 @@ TEST(invalid_values)
     CHECK(asserts > 0);
 }
 
+/* Regression: a century byte that holds no value is only counted on, as
+   the header says, by the carry out of year 99. A jump of whole days once
+   wrote it back as the digits of its number (0xFA, 160, became 0x60). */
+TEST(century_invalid)
+{
+    rtc_cmos_model m;
+
+    setup(&m, 0, 0x02, unix_of(2011, 3, 15, 13, 45, 30));
+    wr(&m, RTC_CMOS_CENTURY, 0xfa);
+    CHECK_EQ(rd_at(&m, 86400 * S, RTC_CMOS_DAY), 0x16);
+    CHECK_EQ(rd(&m, RTC_CMOS_CENTURY), 0xfa);
+    /* year 99: 291 days from March 16 to January 1, 9 more to the 10th;
+       the carry takes 0xFA, past 99, to 00 */
+    wr(&m, RTC_CMOS_YEAR, 0x99);
+    CHECK_EQ(rd_at(&m, 86400 * S + 300 * 86400 * S, RTC_CMOS_DAY), 0x10);
+    CHECK_EQ(rd(&m, RTC_CMOS_MONTH), 0x01);
+    CHECK_EQ(rd(&m, RTC_CMOS_YEAR), 0x00);
+    CHECK_EQ(rd(&m, RTC_CMOS_CENTURY), 0x00);
+}
+
+/* Regression: at the end of 64-bit board time (a poll of UINT64_MAX, or
+   an image whose last_ns is that) no deadline lies ahead. The sum that
+   gives a deadline once wrapped there, to one far in the past, and the
+   board would have polled again at once, for ever. */
+TEST(end_of_time)
+{
+    rtc_cmos_model m, n;
+    rtc_cmos_state st;
+
+    setup(&m, 0, 0x02 | RTC_CMOS_B_UIE | RTC_CMOS_B_PIE, unix_of(2011, 3, 15, 13, 45, 30));
+    wr(&m, RTC_CMOS_REG_A, 0x23);                      /* 8192 Hz */
+    CHECK_EQ(rtc_cmos_model_poll(&m, UINT64_MAX), NEVER);
+    clock_ns = UINT64_MAX;
+    /* every flag: the alarm's bytes, 0, matched a midnight on the way */
+    CHECK_EQ(rd(&m, RTC_CMOS_REG_C), RTC_CMOS_C_IRQF | RTC_CMOS_C_FLAGS);
+    CHECK(!irq_level);
+    CHECK_EQ(rtc_cmos_model_poll(&m, UINT64_MAX), NEVER);
+    CHECK_EQ(rtc_cmos_model_poll(&m, 0), NEVER);
+    rtc_cmos_model_save(&m, &st, sizeof st);
+    CHECK_EQ(st.last_ns, UINT64_MAX);
+    setup(&n, 0, 0x02, 0);
+    wakes = 0;
+    CHECK_EQ(rtc_cmos_model_restore(&n, &st, sizeof st), (int64_t)sizeof st);
+    CHECK_EQ(wakes, 0);
+    CHECK_EQ(rtc_cmos_model_poll(&n, UINT64_MAX), NEVER);
+}
+
 /* save and restore: a round trip, every refusal, and the outputs driven. */
 TEST(save_restore)
 {
@@ -964,6 +1011,7 @@ CHECK_MAIN(TEST_ENTRY(power_on), TEST_ENTRY(formats), TEST_ENTRY(twelve_hour_cou
            TEST_ENTRY(set_wall_fraction), TEST_ENTRY(set_bit), TEST_ENTRY(divider_reset),
            TEST_ENTRY(periodic_rates), TEST_ENTRY(periodic_lazy), TEST_ENTRY(alarm),
            TEST_ENTRY(read_c_clears), TEST_ENTRY(index_port), TEST_ENTRY(reset),
-           TEST_ENTRY(time_backward), TEST_ENTRY(invalid_values), TEST_ENTRY(save_restore),
+           TEST_ENTRY(time_backward), TEST_ENTRY(invalid_values), TEST_ENTRY(century_invalid),
+           TEST_ENTRY(end_of_time), TEST_ENTRY(save_restore),
            TEST_ENTRY(driver_straddle), TEST_ENTRY(driver_calls), TEST_ENTRY(calendar),
            TEST_ENTRY(random))
