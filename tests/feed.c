@@ -1,6 +1,6 @@
 /* feed.c - type into a program once it is ready for input.
 
-   Usage: feed --after TEXT --input FILE -- COMMAND [ARG...]
+   Usage: feed --after TEXT --input FILE [--qemu-keys] -- COMMAND [ARG...]
 
    Runs COMMAND with a pipe as its standard input and copies everything it
    prints to feed's standard output as it arrives. COMMAND's stdout and
@@ -12,6 +12,14 @@
    The test rules use it to boot a kernel that reads its console: the
    kernel prints a line when it is listening, and only then is the input
    sent, so none of it lands before the receiver is set up.
+
+   With --qemu-keys, FILE is typed on a keyboard instead: COMMAND is QEMU
+   (or a script that starts it), and an argument @MONITOR@ is replaced by
+   `unix:PATH,server=on,wait=off`, a monitor socket in a scratch directory.
+   Once TEXT has appeared, feed connects to it and sends one HMP `sendkey`
+   per byte of FILE (letters, digits, space, newline and the common
+   punctuation, shifted where a US keyboard needs it; any other byte is a
+   usage error before anything starts). QEMU queues the keys in order.
 
    The input pipe is non-blocking and feed polls it together with
    COMMAND's output: a slow reader (a guest whose UART FIFO is full) holds
@@ -38,7 +46,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,7 +60,7 @@ static volatile sig_atomic_t child_pid;  /* 0 until the fork */
 static _Noreturn void usage(const char *why)
 {
     fprintf(stderr, "feed: %s\n"
-            "usage: feed --after TEXT --input FILE -- COMMAND [ARG...]\n", why);
+            "usage: feed --after TEXT --input FILE [--qemu-keys] -- COMMAND [ARG...]\n", why);
     exit(2);
 }
 
@@ -83,6 +93,123 @@ static void read_input(const char *path, struct input *in)
         exit(2);
     }
     fclose(f);
+}
+
+/* --- keys: FILE as HMP sendkey commands ---------------------------------- */
+
+/* QEMU's key name (qcode) for a byte, and whether shift is held for it on
+   a US keyboard; NULL for a byte no key types. */
+static const char *qcode(unsigned char c, bool *shift)
+{
+    static const char unshifted[] = "`1234567890-=[]\\;',./";
+    static const char shifted[] = "~!@#$%^&*()_+{}|:\"<>?";
+    static const char *const names[] = {
+        "grave_accent", "1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "minus",
+        "equal", "bracket_left", "bracket_right", "backslash", "semicolon",
+        "apostrophe", "comma", "dot", "slash",
+    };
+    static char letter[2];
+    const char *p;
+
+    _Static_assert(sizeof unshifted == sizeof shifted &&
+                       sizeof names / sizeof names[0] == sizeof unshifted - 1,
+                   "one key name per punctuation byte, shifted and not");
+    *shift = false;
+    if (c >= 'a' && c <= 'z') {
+        letter[0] = (char)c;
+        return letter;
+    }
+    if (c >= 'A' && c <= 'Z') {
+        *shift = true;
+        letter[0] = (char)(c - 'A' + 'a');
+        return letter;
+    }
+    if (c == ' ')
+        return "spc";
+    if (c == '\n')
+        return "ret";
+    if (c && (p = strchr(unshifted, c)))
+        return names[p - unshifted];
+    if (c && (p = strchr(shifted, c))) {
+        *shift = true;
+        return names[p - shifted];
+    }
+    return NULL;
+}
+
+/* Replace the input's bytes by the monitor commands that type them. */
+static void input_as_keys(struct input *in)
+{
+    size_t cap = in->len * 32 + 1, n = 0;
+    char *out = malloc(cap);
+
+    for (size_t i = 0; out && i < in->len; i++) {
+        bool shift;
+        const char *q = qcode((unsigned char)in->bytes[i], &shift);
+
+        if (!q) {
+            fprintf(stderr, "feed: byte 0x%02x at offset %zu has no key\n",
+                    (unsigned char)in->bytes[i], i);
+            exit(2);
+        }
+        n += (size_t)snprintf(out + n, cap - n, "sendkey %s%s 20\n", shift ? "shift-" : "", q);
+    }
+    if (!out) {
+        fprintf(stderr, "feed: out of memory\n");
+        exit(2);
+    }
+    free(in->bytes);
+    in->bytes = out;
+    in->len = n;
+}
+
+static char monitor_dir[64], monitor_path[sizeof monitor_dir + 16];
+
+static void remove_monitor(void)
+{
+    unlink(monitor_path);
+    rmdir(monitor_dir);
+}
+
+/* A scratch directory for the socket, and @MONITOR@ in argv made its spec. */
+static void monitor_prepare(char **argv)
+{
+    static char spec[sizeof monitor_path + 32];
+    bool used = false;
+
+    snprintf(monitor_dir, sizeof monitor_dir, "/tmp/feed-XXXXXX");
+    if (!mkdtemp(monitor_dir)) {
+        fprintf(stderr, "feed: mkdtemp: %s\n", strerror(errno));
+        exit(2);
+    }
+    snprintf(monitor_path, sizeof monitor_path, "%s/monitor", monitor_dir);
+    atexit(remove_monitor);
+    snprintf(spec, sizeof spec, "unix:%s,server=on,wait=off", monitor_path);
+    for (; *argv; argv++)
+        if (strcmp(*argv, "@MONITOR@") == 0) {
+            *argv = spec;
+            used = true;
+        }
+    if (!used)
+        usage("--qemu-keys needs an argument @MONITOR@ in the command");
+}
+
+/* Connect to QEMU's monitor, non-blocking; -1 (and why) if it is not there. */
+static int monitor_connect(void)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    memcpy(sa.sun_path, monitor_path, strlen(monitor_path) + 1);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        fprintf(stderr, "feed: cannot reach QEMU's monitor at %s: %s\n", monitor_path,
+                strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
 }
 
 /* --- watching for TEXT -------------------------------------------------- */
@@ -216,15 +343,31 @@ static bool send_some(int fd, struct input *in)
 }
 
 /* Copy output until the child closes it, sending the input once TEXT was
-   seen. in_fd is -1 once the input pipe is closed. */
-static void pump(int out_fd, int in_fd, struct watch *w, struct input *in)
+   seen. in_fd is -1 once the input pipe is closed. With keys, the input
+   goes to QEMU's monitor, connected once TEXT was seen, and what the
+   monitor answers is read and dropped; it stays open until the end. */
+static void pump(int out_fd, int in_fd, struct watch *w, struct input *in, bool keys)
 {
     char buf[CHUNK];
+    int mon = -1;
+    bool typing = keys;
 
     for (;;) {
-        struct pollfd p[2] = { { out_fd, POLLIN, 0 }, { in_fd, POLLOUT, 0 } };
+        struct pollfd p[3] = { { out_fd, POLLIN, 0 }, { in_fd, POLLOUT, 0 }, { mon, POLLIN, 0 } };
         nfds_t n = w->seen && in_fd >= 0 ? 2 : 1;
         ssize_t k;
+
+        if (keys && w->seen && mon < 0 && typing) {
+            mon = monitor_connect();
+            typing = mon >= 0;
+            in_fd = mon;
+            continue;
+        }
+        if (mon >= 0) {
+            p[1].fd = typing ? mon : -1;
+            p[2].fd = mon;
+            n = 3;
+        }
 
         if (poll(p, n, -1) < 0) {
             if (errno == EINTR)
@@ -232,7 +375,17 @@ static void pump(int out_fd, int in_fd, struct watch *w, struct input *in)
             fprintf(stderr, "feed: poll: %s\n", strerror(errno));
             exit(2);
         }
-        if (n == 2 && p[1].revents && !send_some(in_fd, in)) {
+        if (mon >= 0 && (p[2].revents & POLLIN))
+            (void)!read(mon, buf, sizeof buf);          /* the monitor's echo */
+        if (mon >= 0 && (p[2].revents & (POLLHUP | POLLERR))) {
+            close(mon);
+            mon = in_fd = -1;
+            typing = false;
+        }
+        if (mon >= 0) {
+            if (typing && (p[1].revents & POLLOUT) && !send_some(mon, in))
+                typing = false;             /* all typed; keep it open */
+        } else if (n == 2 && p[1].revents && !send_some(in_fd, in)) {
             close(in_fd);
             in_fd = -1;
         }
@@ -246,7 +399,9 @@ static void pump(int out_fd, int in_fd, struct watch *w, struct input *in)
         write_all(1, buf, (size_t)k);
         watch_output(w, buf, (size_t)k);
     }
-    if (in_fd >= 0)
+    if (mon >= 0)
+        close(mon);
+    else if (in_fd >= 0 && !keys)
         close(in_fd);
 }
 
@@ -268,9 +423,15 @@ int main(int argc, char **argv)
     const char *after = 0, *path = 0;
     struct input in;
     int in_fd[2], out_fd[2], i, status;
+    bool keys = false;
     pid_t pid;
 
     for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
+        if (strcmp(argv[i], "--qemu-keys") == 0) {
+            keys = true;
+            i--;
+            continue;
+        }
         if (i + 1 >= argc)
             usage("an option needs a value");
         if (strcmp(argv[i], "--after") == 0)
@@ -289,6 +450,10 @@ int main(int argc, char **argv)
     w.text = after;
     w.len = strlen(after);
     read_input(path, &in);
+    if (keys) {
+        input_as_keys(&in);
+        monitor_prepare(argv + i + 1);
+    }
 
     if (pipe(in_fd) < 0 || pipe(out_fd) < 0) {
         fprintf(stderr, "feed: pipe: %s\n", strerror(errno));
@@ -298,7 +463,9 @@ int main(int argc, char **argv)
     set_signals(forward);
     pid = start(argv + i + 1, in_fd, out_fd);
     fcntl(in_fd[1], F_SETFL, fcntl(in_fd[1], F_GETFL) | O_NONBLOCK);
-    pump(out_fd[0], in_fd[1], &w, &in);
+    if (keys)
+        close(in_fd[1]);            /* the child's stdin ends at once */
+    pump(out_fd[0], keys ? -1 : in_fd[1], &w, &in, keys);
     status = wait_status(pid);
     free(in.bytes);
     if (!w.seen)
