@@ -41,7 +41,7 @@ static void note(struct edge *e, const char *fmt, unsigned long long a, unsigned
 static uint64_t e_now(void *ctx) { return ((struct edge *)ctx)->now; }
 static void e_msi(void *ctx, const ioapic_msi *m) { note(ctx, "msi %llx %llx;", m->address, m->data); }
 static void e_extint(void *ctx, bool level) { note(ctx, "int %llu%llu;", level, 0); }
-static void e_tx(void *ctx, uint8_t b) { note(ctx, "tx %llx%llu;", b, 0); }
+static bool e_tx(void *ctx, uint8_t b) { note(ctx, "tx %llx%llu;", b, 0); return true; }
 static void e_line(void *ctx, unsigned line, bool level) { note(ctx, "line %llu=%llu;", line, level); }
 static void e_exit(void *ctx, int status) { note(ctx, "exit %llu%llu;", (unsigned)status, 0); }
 

@@ -11,6 +11,8 @@
 #include "acpi_pm.h"
 #define CHIPSET_IMPLEMENTATION
 #include "chipset.h"
+#define I8042_IMPLEMENTATION
+#include "i8042.h"
 #define IOAPIC_IMPLEMENTATION
 #include "ioapic.h"
 #define PIC8259_IMPLEMENTATION
@@ -59,18 +61,31 @@ static void rtc_irq(void *ctx, bool level)
     line_set(ctx, BOARD_RTC_IRQ, level);
 }
 
+/* The keyboard controller's two outputs: ISA IRQ1 (keyboard) and IRQ12
+   (mouse). */
+static void kbd_irq(void *ctx, bool level)
+{
+    line_set(ctx, BOARD_KBD_IRQ, level);
+}
+
+static void aux_irq(void *ctx, bool level)
+{
+    line_set(ctx, BOARD_AUX_IRQ, level);
+}
+
 static void pm_sci(void *ctx, bool level)
 {
     line_set(ctx, BOARD_SCI_IRQ, level);
 }
 //! [board-wiring]
 
-static void com1_tx(void *ctx, uint8_t byte)
+/* The host side may refuse a byte (its output is full): the UART keeps it
+   until board_console_resume(). No hook: every byte is taken. */
+static bool com1_tx(void *ctx, uint8_t byte)
 {
     struct board *b = ctx;
 
-    if (b->hooks.console_tx)
-        b->hooks.console_tx(b->hooks.ctx, byte);
+    return !b->hooks.console_tx || b->hooks.console_tx(b->hooks.ctx, byte);
 }
 
 static void com1_room(void *ctx)
@@ -105,6 +120,13 @@ static void board_exit(struct board *b, int status)
 }
 
 //! [board-power]
+/* The keyboard controller's reset line (command 0xFE, or an output-port
+   write with bit 0 clear): one reset request, as the reset register's. */
+static void kbd_reset(void *ctx)
+{
+    board_exit(ctx, BOARD_EXIT_RESET);
+}
+
 /* SLP_EN with the \_S5 type our DSDT gives is soft-off. Other types
    would be sleep states (S1 to S4), which this board does not have, as
    its DSDT says by naming none: the write changes nothing, as on a chipset
@@ -205,8 +227,13 @@ static void build_error(void *ctx, const chipset_error *e)
    (book/chipset.md, "The shape of a device model"): no adapters. */
 static const chipset_ops com1_ops = {
     .pio_read = uart16550_model_read, .pio_write = uart16550_model_write,
-    .reset = uart16550_model_reset, .save = uart16550_model_save,
-    .restore = uart16550_model_restore,
+    .poll = uart16550_model_poll, .reset = uart16550_model_reset,
+    .save = uart16550_model_save, .restore = uart16550_model_restore,
+};
+static const chipset_ops kbd_ops = {
+    .pio_read = i8042_model_read, .pio_write = i8042_model_write,
+    .reset = i8042_model_reset, .save = i8042_model_save,
+    .restore = i8042_model_restore,
 };
 static const chipset_ops pic_ops = {
     .pio_read = pic8259_model_read, .pio_write = pic8259_model_write,
@@ -252,7 +279,9 @@ static int add(struct board *b, const char *name, const chipset_ops *ops, void *
 
 bool board_init(struct board *b, const struct board_hooks *h)
 {
-    const uart16550_model_hooks com1_hooks = { com1_tx, com1_irq, com1_room, b };
+    const uart16550_model_hooks com1_hooks = { com1_tx, com1_irq, com1_room, board_now,
+                                               model_wake, b };
+    const i8042_model_hooks kbd_hooks = { kbd_irq, aux_irq, kbd_reset, NULL, b };
     /* The controllers' outputs are the board's edge itself: their hooks are
        the caller's, with the caller's context (NULL ones stay NULL, which
        the models skip). */
@@ -265,7 +294,7 @@ bool board_init(struct board *b, const struct board_hooks *h)
                            .ranges = b->ranges, .range_cap = BOARD_RANGES,
                            .on_error = build_error, .on_unclaimed = warn_unclaimed,
                            .hook_ctx = b };
-    int pic, pit;
+    int pic, pit, kbd;
 
     memset(b, 0, sizeof *b);
     b->hooks = *h;
@@ -276,6 +305,7 @@ bool board_init(struct board *b, const struct board_hooks *h)
     b->pm.cfg.tmr_32bit = BBVM_PM_TMR_32BIT;    /* as the FADT's TMR_VAL_EXT says */
     pit8254_model_init(&b->pit, &pit_hooks);
     rtc_cmos_model_init(&b->rtc, &rtc_hooks);
+    i8042_model_init(&b->kbd, &kbd_hooks);
     //! [board-lines]
     /* The controllers hear the lines (their set_irq is the fabric's input
        type); the IOAPIC hears the CPU's EOIs. */
@@ -307,6 +337,11 @@ bool board_init(struct board *b, const struct board_hooks *h)
                          PIT8254_MODEL_PORT61);
     add(b, "rtc", &rtc_ops, &b->rtc, CHIPSET_PIO, RTC_CMOS_PC_PORT, RTC_CMOS_MODEL_LEN);
     add(b, "reset", &rst_ops, b, CHIPSET_PIO, BOARD_RST_CNT_PORT, 1);
+    kbd = chipset_add_device(&b->chipset, "i8042", &kbd_ops, &b->kbd);
+    chipset_add_range_at(&b->chipset, kbd, CHIPSET_PIO, I8042_PC_DATA_PORT, 1, "data",
+                         I8042_MODEL_DATA);
+    chipset_add_range_at(&b->chipset, kbd, CHIPSET_PIO, I8042_PC_CMD_PORT, 1, "command",
+                         I8042_MODEL_STATUS);
     if (chipset_build(&b->chipset, NULL, 0))
         return false;
     board_start(b);
@@ -314,6 +349,21 @@ bool board_init(struct board *b, const struct board_hooks *h)
 }
 
 /* ---- the board's entry points ----------------------------------------------- */
+
+void board_console_resume(struct board *b)
+{
+    uart16550_model_tx_resume(&b->com1);
+}
+
+bool board_key(struct board *b, uint8_t hid_usage, bool pressed)
+{
+    return i8042_model_key(&b->kbd, hid_usage, pressed);
+}
+
+bool board_mouse(struct board *b, int dx, int dy, int dz, uint8_t buttons)
+{
+    return i8042_model_mouse(&b->kbd, dx, dy, dz, buttons);
+}
 
 void board_set_wall(struct board *b, int64_t unix_seconds, uint32_t ns)
 {

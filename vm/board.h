@@ -14,6 +14,8 @@
      port 0x20-0x21, 0xa0-0xa1, 0x4d0-0x4d1  8259 pair and ELCR  (pic8259.h)
      port 0x40-0x43, 0x61                    8254 PIT, OUT0 on ISA IRQ0, and
                                              system control port B (pit8254.h)
+     port 0x60, 0x64                         i8042 keyboard controller, PS/2
+                                             keyboard on IRQ1, mouse on IRQ12 (i8042.h)
      port 0x70-0x71                          CMOS RTC, ISA IRQ8  (rtc_cmos.h)
      port 0x3f8-0x3ff                        COM1, ISA IRQ4     (uart16550.h)
      port 0x600-0x60b                        ACPI PM block, SCI on IRQ9 (acpi_pm.h)
@@ -33,6 +35,7 @@
 #include "acpi.h"         /* vm/acpi.h: what the firmware tables say of this board */
 #include "acpi_pm.h"
 #include "chipset.h"
+#include "i8042.h"
 #include "ioapic.h"
 #include "irq.h"
 #include "pic8259.h"
@@ -49,7 +52,8 @@
      BOARD_EXIT_POWEROFF  SLP_EN written to PM1a_CNT with the SLP_TYP of
                           the DSDT's \_S5 (ACPI soft-off)
      BOARD_EXIT_RESET     a reset through the reset control register at
-                          0xcf9 (the FADT's RESET_REG) */
+                          0xcf9 (the FADT's RESET_REG), or the keyboard
+                          controller's reset line (command 0xFE) */
 #define BOARD_EXIT_POWEROFF 14
 #define BOARD_EXIT_RESET    16
 
@@ -62,6 +66,8 @@
 /* The board's ISA lines: the PC's numbers, wired by irq_lines_wire_pc().
    The SCI's is the one the FADT and the MADT's override announce. */
 #define BOARD_PIT_IRQ  0u
+#define BOARD_KBD_IRQ  I8042_PC_KBD_IRQ
+#define BOARD_AUX_IRQ  I8042_PC_AUX_IRQ
 #define BOARD_COM1_IRQ UART16550_PC_COM1_IRQ
 #define BOARD_RTC_IRQ  RTC_CMOS_PC_IRQ
 #define BOARD_SCI_IRQ  ACPI_SCI_IRQ
@@ -82,8 +88,10 @@ struct board_hooks {
     /* A guest write landed in IOAPIC redirection entry `pin` (KVM keeps an
        MSI route per pin; see vm/vcpu.c). */
     void (*entry_changed)(void *ctx, unsigned pin);
-    /* COM1 transmitted a byte. */
-    void (*console_tx)(void *ctx, uint8_t byte);
+    /* COM1 transmitted a byte. False: the host cannot take it now; the
+       UART keeps it (THRE low) until board_console_resume(). NULL: every
+       byte is taken (and dropped). */
+    bool (*console_tx)(void *ctx, uint8_t byte);
     /* COM1 can take received bytes again after it could not. */
     void (*console_room)(void *ctx);
     /* The guest asked to stop with this exit status (debug-exit). */
@@ -106,6 +114,7 @@ struct board {
     acpi_pm_model pm;
     pit8254_model pit;
     rtc_cmos_model rtc;
+    i8042_model kbd;
     uint8_t rst_cnt;            /* the reset control register's kept bits */
     irq_lineset lines;
     struct board_hooks hooks;
@@ -114,6 +123,14 @@ struct board {
 /* Build the board at power-on with its hooks. False (after printing each
    problem to stderr) only if the chipset refuses the map: a bug here. */
 bool board_init(struct board *b, const struct board_hooks *h);
+
+/* The host has room for COM1's output again: the UART sends what it held. */
+void board_console_resume(struct board *b);
+/* The host side of the keyboard and mouse (i8042.h): a key, by its USB HID
+   usage, pressed or released; a mouse movement. False if the device's
+   queue was full (the key is lost, as on a real keyboard). */
+bool board_key(struct board *b, uint8_t hid_usage, bool pressed);
+bool board_mouse(struct board *b, int dx, int dy, int dz, uint8_t buttons);
 
 /* The battery-backed clock reads this UTC time now (unix seconds and ns):
    the host's wall clock under KVM, a fixed time for a test. Before any

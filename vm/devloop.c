@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -108,14 +109,157 @@ static void loop_wake(void *ctx)
     platform_irq_trigger(HOST_IRQ_VCPU);
 }
 
+//! [output-ring]
+/* COM1 sent a byte (any thread, lock held): into the output ring, which
+   the loop writes out. Full, the byte is refused: the UART keeps it and
+   its THRE stays low until output_flush() has made room and resumed it,
+   so a guest writing faster than our reader reads waits as it would on a
+   real line, the vCPU never waits for the host, and nothing is lost or
+   grows without bound. */
+static bool loop_console_tx(void *ctx, uint8_t byte)
+{
+    struct vm *vm = ctx;
+    struct devloop *l = &vm->loop;
+
+    if (l->out_fd < 0)
+        return true;                        /* no output: nothing to keep */
+    if (l->out_len == sizeof l->out_buf) {
+        l->out_refused = true;
+        return false;
+    }
+    l->out_buf[(l->out_head + l->out_len++) % sizeof l->out_buf] = byte;
+    if (l->out_len == 1)
+        platform_irq_trigger(HOST_IRQ_OUTPUT);  /* it was empty: write it out */
+    return true;
+}
+//! [output-ring]
+
 /* The loop's part of the board's hooks; kvm_board_hooks() fills in the
    vCPU's. Both set the one context, struct vm. */
 void devloop_board_hooks(struct vm *vm, struct board_hooks *h)
 {
     h->now = loop_now;
     h->console_room = loop_console_room;
+    h->console_tx = loop_console_tx;
     h->wake = loop_wake;
     h->ctx = vm;
+}
+
+/* ---- guest output ------------------------------------------------------------ */
+
+/* Write what the ring holds while standard output takes it; the writes
+   happen outside the lock, so the guest goes on filling the ring. When
+   stdout is full, wait for it to be writable (the output line, POLLOUT);
+   when there was a refused byte and there is room now, let the UART send
+   it. A stdout that fails for good (closed) drops what is left: the guest
+   never notices. Device loop only. */
+static void output_flush(struct vm *vm)
+{
+    struct devloop *l = &vm->loop;
+
+    for (;;) {
+        unsigned head, len;
+        bool resume = false;
+        ssize_t n;
+
+        pthread_mutex_lock(&vm->lock);
+        head = l->out_head;
+        len = l->out_len;
+        if (len > sizeof l->out_buf - head)
+            len = sizeof l->out_buf - head;     /* up to the ring's end */
+        pthread_mutex_unlock(&vm->lock);
+        if (!len)
+            return;
+        n = write(l->out_fd, l->out_buf + head, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN) {
+            l->output_waits++;
+            l->out_waiting = true;
+            platform_irq_unmask(HOST_IRQ_OUTPUT);   /* until it is writable */
+            return;
+        }
+        pthread_mutex_lock(&vm->lock);
+        if (n < 0) {
+            l->out_len = 0;                     /* gone: drop, never block */
+        } else {
+            l->out_head = (l->out_head + (unsigned)n) % sizeof l->out_buf;
+            l->out_len -= (unsigned)n;
+            l->output_bytes += (uint64_t)n;
+        }
+        if (l->out_refused) {
+            l->out_refused = false;
+            resume = true;
+        }
+        if (resume)
+            board_console_resume(&vm->board);
+        pthread_mutex_unlock(&vm->lock);
+    }
+}
+
+static void on_output(void *ctx, unsigned irq)
+{
+    struct vm *vm = ctx;
+
+    platform_irq_mask(irq);
+    vm->loop.out_waiting = false;
+    output_flush(vm);
+}
+
+/* At the end of the run, or on any exit() (die() from either thread):
+   what is left goes out with blocking writes. The lock is taken only if it
+   is free: a thread that dies holding it has stopped filling the ring. */
+static struct vm *exit_vm;
+
+static void output_drain(void)
+{
+    struct devloop *l;
+    bool locked;
+
+    if (!exit_vm || exit_vm->loop.out_fd < 0)
+        return;
+    l = &exit_vm->loop;
+    locked = pthread_mutex_trylock(&exit_vm->lock) == 0;
+    while (l->out_len) {
+        unsigned len = l->out_len, head = l->out_head;
+        ssize_t n;
+
+        if (len > sizeof l->out_buf - head)
+            len = sizeof l->out_buf - head;
+        n = write(STDOUT_FILENO, l->out_buf + head, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        l->out_head = (head + (unsigned)n) % sizeof l->out_buf;
+        l->out_len -= (unsigned)n;
+        l->output_bytes += (uint64_t)n;
+    }
+    if (locked)
+        pthread_mutex_unlock(&exit_vm->lock);
+}
+
+void devloop_finish(struct vm *vm)
+{
+    (void)vm;
+    output_drain();
+}
+
+/* Standard output, for the ring: its own non-blocking open file
+   description where it is a pipe or a terminal (as for input: our flags
+   must not change a description we share with our parent); a regular file
+   is written as it is. */
+static int output_open(void)
+{
+    struct stat st;
+    int fd;
+
+    if (fstat(STDOUT_FILENO, &st) < 0)
+        return -1;
+    if (!(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode)))
+        return STDOUT_FILENO;
+    fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    return fd >= 0 ? fd : STDOUT_FILENO;
 }
 
 /* ---- host input ------------------------------------------------------------ */
@@ -265,6 +409,12 @@ void devloop_init(struct vm *vm, bool input)
     async_work_init(&l->input_work, &input_ops, input_done, vm);
     input_read(vm);
     irq_register(&l->irqs, HOST_IRQ_VCPU, on_vcpu_event, vm);
+    l->out_fd = output_open();
+    if (l->out_fd >= 0)
+        host_irq_attach_fd_out(HOST_IRQ_OUTPUT, l->out_fd);
+    irq_register(&l->irqs, HOST_IRQ_OUTPUT, on_output, vm);
+    exit_vm = vm;
+    atexit(output_drain);
     timer_init(&l->board_timer, on_board_timer, vm);
     timer_init(&l->watchdog, on_watchdog, vm);
     timer_start(&l->timers, &l->watchdog, platform_now() + timer_ms(1000));
@@ -300,7 +450,9 @@ void devloop_run(struct vm *vm, bool (*done)(const struct vm *vm))
 
 void devloop_print_stats(const struct vm *vm)
 {
-    fprintf(stderr, "bbvm: device loop: %llu passes, %llu waits; input %llu bytes\n",
+    fprintf(stderr, "bbvm: device loop: %llu passes, %llu waits; input %llu bytes; "
+            "output %llu bytes, %llu waits for stdout\n",
             (unsigned long long)vm->loop.passes, (unsigned long long)vm->loop.waits,
-            (unsigned long long)vm->loop.input_bytes);
+            (unsigned long long)vm->loop.input_bytes, (unsigned long long)vm->loop.output_bytes,
+            (unsigned long long)vm->loop.output_waits);
 }

@@ -453,6 +453,7 @@ static int kvm_main(struct vm *vm)
     kvm_start(vm);
     devloop_run(vm, kvm_finished);
     status = kvm_join(vm);
+    devloop_finish(vm);
     board_stop(&vm->board);
     return status;
 }

@@ -32,6 +32,10 @@
      eoi VECTOR                     OK: the LAPIC's EOI broadcast
      uart_tx                        OK 0xHEX: the bytes COM1 sent since the last uart_tx
      uart_rx 0xHEX                  OK N: bytes put on COM1's wire; N it took
+     kbd_key USAGE 0|1              OK (OK 0: the keyboard's queue was full):
+                                    a key by its USB HID usage, 1 pressed, 0
+                                    released, typed on the i8042's keyboard
+     mouse_move DX DY DZ BUTTONS    OK: the PS/2 mouse moved (signed counts)
      system_reset                   OK: every device back to power-on
    A write to the debug-exit port (0xf4), soft-off (SLP_EN with \_S5's type)
    and a reset request (RST_CPU at 0xcf9) are answered OK and end the
@@ -123,7 +127,7 @@ static void q_msi(void *ctx, const ioapic_msi *m)
 }
 //! [qtest-irq]
 
-static void q_tx(void *ctx, uint8_t byte)
+static bool q_tx(void *ctx, uint8_t byte)
 {
     struct qtest *q = ctx;
 
@@ -132,6 +136,7 @@ static void q_tx(void *ctx, uint8_t byte)
         q->tx_len--;
     }
     q->tx[(q->tx_head + q->tx_len++) % QTEST_TX_MAX] = byte;
+    return true;
 }
 
 static void q_exit(void *ctx, int status)
@@ -232,6 +237,22 @@ static bool arg(struct qtest *q, char **w, int i, uint64_t *v)
         fail(q, "%s: bad number '%.40s'", w[0], w[i]);
         return false;
     }
+    return true;
+}
+
+/* A signed decimal or hex number within +-limit: "-5", "0x10". */
+static bool signed_arg(struct qtest *q, char **w, int i, int64_t limit, int64_t *v)
+{
+    const char *s = w[i];
+    bool neg = *s == '-';
+    uint64_t u;
+
+    if (!number(s + neg, &u) || u > (uint64_t)limit) {
+        fail(q, "%s: bad number '%.40s' (want -%lld..%lld)", w[0], w[i], (long long)limit,
+             (long long)limit);
+        return false;
+    }
+    *v = neg ? -(int64_t)u : (int64_t)u;
     return true;
 }
 
@@ -493,6 +514,24 @@ static void serve(struct qtest *q, char *line)
         for (size_t i = 0; i < got; i++)
             took += uart16550_model_receive(&vm->board.com1, data[i]);
         fprintf(q->out, "OK %u\n", took);
+    } else if (strcmp(v, "kbd_key") == 0) {
+        ARGS(2);
+        if (!arg(q, w, 1, &a) || !arg(q, w, 2, &b))
+            return;
+        if (a > 0xff || b > 1)
+            FAIL("kbd_key: want a HID usage 0..0xff and 0 or 1, got %s %s", w[1], w[2]);
+        fputs(board_key(&vm->board, (uint8_t)a, b == 1) ? "OK\n" : "OK 0\n", q->out);
+    } else if (strcmp(v, "mouse_move") == 0) {
+        int64_t dx, dy, dz, buttons;
+
+        ARGS(4);
+        if (!signed_arg(q, w, 1, 1 << 16, &dx) || !signed_arg(q, w, 2, 1 << 16, &dy) ||
+            !signed_arg(q, w, 3, 1 << 16, &dz) || !signed_arg(q, w, 4, 0xff, &buttons))
+            return;
+        if (buttons < 0)
+            FAIL("mouse_move: buttons %s is negative", w[4]);
+        board_mouse(&vm->board, (int)dx, (int)dy, (int)dz, (uint8_t)buttons);
+        fputs("OK\n", q->out);
     } else if (strcmp(v, "system_reset") == 0) {
         ARGS(0);
         board_reset(&vm->board);

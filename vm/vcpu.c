@@ -188,37 +188,8 @@ static void vcpu_entry_changed(void *ctx, unsigned pin)
     ioapic_sync_routes(ctx);
 }
 
-static void tx_flush(struct vm *vm);
-
-/* COM1 transmit, on the vCPU thread with the board locked: the bytes are
-   kept and written to stdout once the lock is released (tx_flush), so a
-   slow reader of our output stalls the guest, as it must, but never the
-   device loop. */
-static void vcpu_console_tx(void *ctx, uint8_t byte)
-{
-    struct vm *vm = ctx;
-
-    if (vm->vcpu.tx_len == sizeof vm->vcpu.tx_buf)
-        tx_flush(vm);               /* a string OUT longer than the buffer */
-    vm->vcpu.tx_buf[vm->vcpu.tx_len++] = byte;
-}
-
-/* Write what the guest sent, flushed at each line so a log shows progress.
-   A closed or failing stdout drops bytes (SIGPIPE is ignored); the guest
-   never notices. vCPU thread. */
-static void tx_flush(struct vm *vm)
-{
-    struct vcpu *v = &vm->vcpu;
-
-    if (!v->tx_len)
-        return;
-    fwrite(v->tx_buf, 1, v->tx_len, stdout);
-    if (memchr(v->tx_buf, '\n', v->tx_len))
-        fflush(stdout);
-    v->tx_len = 0;
-}
-
-/* The debug-exit device: the run ends after this exit. */
+/* The debug-exit device, soft-off or a reset request: the run ends after
+   this exit. */
 static void vcpu_exit_request(void *ctx, int status)
 {
     struct vm *vm = ctx;
@@ -232,7 +203,6 @@ void kvm_board_hooks(struct vm *vm, struct board_hooks *h)
     h->msi = ioapic_deliver;
     h->extint = vcpu_extint;
     h->entry_changed = vcpu_entry_changed;
-    h->console_tx = vcpu_console_tx;
     h->exit = vcpu_exit_request;
     h->ctx = vm;
 }
@@ -428,7 +398,6 @@ static int vm_run(struct vm *vm)
         pthread_mutex_lock(&vm->lock);
         status = handle_exit(vm);
         pthread_mutex_unlock(&vm->lock);
-        tx_flush(vm);
     }
     return status;
 }

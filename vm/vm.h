@@ -80,8 +80,6 @@ struct vcpu {
     int status;                         /* ... with this exit status */
     bool finished;                      /* the vCPU thread is done (atomic) */
     int run_status;                     /* what it ended with */
-    uint8_t tx_buf[4096];               /* guest output of the current exit */
-    unsigned tx_len;                    /* (vCPU thread only) */
     uint64_t exits;                     /* KVM_RUN returns, for --stats */
     uint64_t kicks[KICK_REASONS];       /* kvm_kick() calls, by reason */
 };
@@ -100,14 +98,24 @@ struct devloop {
     uint8_t in_buf[64];                 /* read, not yet taken by the UART */
     unsigned in_pos, in_len;
     uint64_t input_bytes;               /* host input handed to the UART */
+    /* Guest output on its way to standard output: a ring the UART's tx
+       hook fills (any thread, lock held) and the loop empties with
+       non-blocking writes. Full, it refuses the byte and the UART keeps it
+       (THRE low) until the loop has written some and resumes it. */
+    uint8_t out_buf[1u << 16];
+    unsigned out_head, out_len;         /* (lock) */
+    bool out_refused;                   /* (lock) the UART holds a byte for us */
+    bool out_waiting;                   /* (loop) stdout full: waiting for POLLOUT */
+    int out_fd;                         /* non-blocking standard output; -1: none */
+    uint64_t output_bytes, output_waits;
     uint64_t passes, waits;             /* loop passes, and waits among them */
 };
 
 /* One run. `lock` covers the board and these fields the two threads
    share: vcpu.pic_int, vcpu.routed, vcpu.stopped, vcpu.status,
-   loop.input_held and loop.input_resume. vcpu.finished and vcpu.kicks are
-   atomic; vcpu.tx_* belong to the vCPU thread, loop.in_* and the loop's
-   runtime to the device loop thread. */
+   loop.input_held, loop.input_resume and the output ring (loop.out_head,
+   out_len, out_refused). vcpu.finished and vcpu.kicks are atomic;
+   loop.in_* and the loop's runtime belong to the device loop thread. */
 struct vm {
     struct options opt;
     uint8_t *ram;
@@ -140,6 +148,7 @@ bool kvm_finished(const struct vm *vm);
 void kvm_print_stats(const struct vm *vm);
 
 /* devloop.c */
+void devloop_finish(struct vm *vm);     /* the run is over: output still held goes out */
 void devloop_init(struct vm *vm, bool input);
 void devloop_board_hooks(struct vm *vm, struct board_hooks *h); /* the loop's part */
 void devloop_run(struct vm *vm, bool (*done)(const struct vm *vm));

@@ -29,6 +29,8 @@
 #define PLATFORM_TIMER_IRQ   1   /* the wait's deadline passed */
 #define PLATFORM_CONSOLE_IRQ 2   /* the host's console input, when attached */
 #define HOST_IRQ_VCPU        3   /* the monitor's vCPU thread wants the loop */
+#define HOST_IRQ_OUTPUT      4   /* the console's output: guest bytes to write, or
+                                    standard output writable again */
 
 /* Make irq `irq` a line driven by `fd`: while the line is unmasked and the
    fd is readable (or at end of file, or in error: a read will say which),
@@ -36,5 +38,8 @@
    kernel_irq_register() unmasks. -1 detaches. False for a bad irq number.
    Loop thread only, after platform_init(). */
 bool host_irq_attach_fd(unsigned irq, int fd);
+/* The same for a line that interrupts while `fd` is writable (or in
+   error): a writer waits on it after a write that could not finish. */
+bool host_irq_attach_fd_out(unsigned irq, int fd);
 
 #endif

@@ -19,6 +19,7 @@ static uint64_t epoch_ns;           /* CLOCK_MONOTONIC at platform_init() */
 
 static struct {
     int fd;                         /* -1: not a line */
+    short events;                   /* POLLIN, or POLLOUT for an output line */
     bool masked;
 } lines[PLATFORM_IRQ_MAX];
 
@@ -65,6 +66,15 @@ bool host_irq_attach_fd(unsigned irq, int fd)
     if (irq >= PLATFORM_IRQ_MAX)
         return false;
     lines[irq].fd = fd;
+    lines[irq].events = POLLIN;
+    return true;
+}
+
+bool host_irq_attach_fd_out(unsigned irq, int fd)
+{
+    if (!host_irq_attach_fd(irq, fd))
+        return false;
+    lines[irq].events = POLLOUT;
     return true;
 }
 
@@ -119,7 +129,7 @@ uint64_t platform_wfi(uint64_t deadline)
     pfd[0] = (struct pollfd){ .fd = wake_fd, .events = POLLIN };
     for (unsigned i = 0; i < PLATFORM_IRQ_MAX; i++)
         if (lines[i].fd >= 0 && !lines[i].masked) {
-            pfd[n] = (struct pollfd){ .fd = lines[i].fd, .events = POLLIN };
+            pfd[n] = (struct pollfd){ .fd = lines[i].fd, .events = lines[i].events };
             irq_of[n++] = i;
         }
     if (deadline != PLATFORM_NEVER) {
