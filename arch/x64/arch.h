@@ -40,6 +40,20 @@ static inline uint8_t inb(uint16_t port)
     return v;
 }
 
+/* Byte port I/O in the shape the chips' drivers take as their access
+   hooks (pit8254_drv, rtc_cmos_drv, i8042_drv: `in`, `out`, ctx unused). */
+static inline uint8_t x64_port_in(void *ctx, uint16_t port)
+{
+    (void)ctx;
+    return inb(port);
+}
+
+static inline void x64_port_out(void *ctx, uint16_t port, uint8_t v)
+{
+    (void)ctx;
+    outb(port, v);
+}
+
 static inline uint16_t inw(uint16_t port)
 {
     uint16_t v;

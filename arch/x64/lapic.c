@@ -157,18 +157,6 @@ static uint64_t tsc_hz_from_cpuid16(void)
    floats to 0xff, OUT reads high at the first poll, and the driver gives
    no answer rather than spin. The poll bound is seconds even where each
    poll is a VM exit of microseconds. */
-static uint8_t pit_in(void *ctx, uint16_t port)
-{
-    (void)ctx;
-    return inb(port);
-}
-
-static void pit_out(void *ctx, uint16_t port, uint8_t v)
-{
-    (void)ctx;
-    outb(port, v);
-}
-
 static uint64_t tsc_clock(void *ctx)
 {
     (void)ctx;
@@ -177,7 +165,7 @@ static uint64_t tsc_clock(void *ctx)
 
 static uint64_t tsc_hz_from_pit(void)
 {
-    const pit8254_drv pit = { pit_in, pit_out, 0 };
+    const pit8254_drv pit = { x64_port_in, x64_port_out, 0 };
     const uint16_t count = (uint16_t)pit8254_count_for_hz(100);      /* 10 ms */
     uint64_t ticks = pit8254_drv_calibrate(&pit, count, tsc_clock, 0, 1u << 22);
 

@@ -338,18 +338,6 @@ void x64_trap(struct trapframe *f)
 
 /* --- the CMOS clock ------------------------------------------------------ */
 
-static uint8_t rtc_in(void *ctx, uint16_t port)
-{
-    (void)ctx;
-    return inb(port);
-}
-
-static void rtc_out(void *ctx, uint16_t port, uint8_t v)
-{
-    (void)ctx;
-    outb(port, v);
-}
-
 //! [x64-rtc]
 /* The wall clock, as a PC keeps it: the CMOS RTC, read the way
    hdr/rtc_cmos.h's driver does (UIP waited out, two equal reads), in the
@@ -357,7 +345,7 @@ static void rtc_out(void *ctx, uint16_t port, uint8_t v)
    so UIP never reads clear, and the driver's bound ends the wait. */
 static void rtc_print(void)
 {
-    const rtc_cmos_drv rtc = { rtc_in, rtc_out, 0 };
+    const rtc_cmos_drv rtc = { x64_port_in, x64_port_out, 0 };
     rtc_cmos_time t;
 
     if (rtc_cmos_drv_read_time(&rtc, &t, 100000))

@@ -38,20 +38,8 @@
 #define CAL_RUNS 5
 #define CAL_COUNT 59659u          /* PIT ticks: 50 ms at 1193181.67 Hz */
 
-static uint8_t port_in(void *ctx, uint16_t port)
-{
-    (void)ctx;
-    return inb(port);
-}
-
-static void port_out(void *ctx, uint16_t port, uint8_t v)
-{
-    (void)ctx;
-    outb(port, v);
-}
-
-static const pit8254_drv pit = { port_in, port_out, 0 };
-static const rtc_cmos_drv rtc = { port_in, port_out, 0 };
+static const pit8254_drv pit = { x64_port_in, x64_port_out, 0 };
+static const rtc_cmos_drv rtc = { x64_port_in, x64_port_out, 0 };
 
 static uint64_t tsc_clock(void *ctx)
 {

@@ -24,19 +24,7 @@
 #define PIT8254_IMPLEMENTATION
 #include "pit8254.h"
 
-static uint8_t port_in(void *ctx, uint16_t port)
-{
-    (void)ctx;
-    return inb(port);
-}
-
-static void port_out(void *ctx, uint16_t port, uint8_t v)
-{
-    (void)ctx;
-    outb(port, v);
-}
-
-static const pit8254_drv pit = { port_in, port_out, 0 };
+static const pit8254_drv pit = { x64_port_in, x64_port_out, 0 };
 static volatile unsigned ticks;
 
 static void tick(void *ctx, unsigned irq)
