@@ -54,7 +54,7 @@
    Driver, given byte port I/O:
        pit8254_drv d = { my_inb, my_outb, my_ctx };
        pit8254_drv_periodic(&d, pit8254_count_for_hz(1000));   // IRQ0 at 1 kHz
-       uint64_t t = pit8254_drv_calibrate(&d, 11932, rdtsc_fn, 0, 1u << 30);
+       uint64_t unc, t = pit8254_drv_calibrate(&d, 11932, rdtsc_fn, 0, 1u << 30, &unc);
        // TSC Hz = t * PIT8254_HZ_NUM / (11932 * PIT8254_HZ_DEN), 0 = no PIT
    Model, in a monitor (board time in ns from the `now` hook):
        pit8254_model m;
@@ -204,18 +204,25 @@ PIT8254_DEF uint8_t pit8254_drv_read_status(const pit8254_drv *d, unsigned chann
 PIT8254_DEF void pit8254_drv_ch2_start(const pit8254_drv *d, uint16_t count);
 /** Whether channel 2 has reached terminal count: OUT2, bit 5 of port 0x61. */
 PIT8254_DEF bool pit8254_drv_ch2_done(const pit8254_drv *d);
-/** Ticks of `clock` (called with `clock_ctx`) from just after channel 2 is
-    given `count` (not 0) to the first poll that sees OUT2 high, polling
-    at most `max_polls` times. 0 on failure: OUT2 already high at the
-    first poll (no PIT, port 0x61 floating at 0xff, or a caller held up
-    for longer than `count` ticks: try again), `count` 0, or the bound
-    reached. The interval is
-    between `count` and `count` + 1 PIT ticks, plus one poll; the clock's
-    rate is then ticks * PIT8254_HZ_NUM / (count * PIT8254_HZ_DEN). Leaves
+/** How many ticks of `clock` (called with `clock_ctx`) channel 2 takes to
+    count `count` (not 0) PIT ticks: the clock is read before and after the
+    count is written, and before and after each poll of OUT2, so the start
+    and the rise are each known to lie between two readings; the answer is
+    the distance between the two midpoints, and `*uncertainty` (if not
+    NULL) the two brackets' widths added, so the true interval lies within
+    half of it of the answer. A caller that takes several measurements
+    keeps the one with the least uncertainty: a vCPU preempted at the wrong
+    moment widens a bracket, and says so, instead of spoiling the answer.
+    The interval is between `count` and `count` + 1 PIT ticks (the count
+    loads at the first CLK after the write); the clock's rate is then
+    ticks * PIT8254_HZ_NUM / (count * PIT8254_HZ_DEN). Polls at most
+    `max_polls` times. 0 on failure: OUT2 already high at the first poll
+    (no PIT, port 0x61 floating at 0xff, or a caller held up for longer
+    than `count` ticks: try again), `count` 0, or the bound reached. Leaves
     the gate on and the speaker off. */
 PIT8254_DEF uint64_t pit8254_drv_calibrate(const pit8254_drv *d, uint16_t count,
                                            uint64_t (*clock)(void *), void *clock_ctx,
-                                           uint64_t max_polls);
+                                           uint64_t max_polls, uint64_t *uncertainty);
 
 /* ---- device model ------------------------------------------------------ */
 
@@ -483,23 +490,38 @@ PIT8254_DEF bool pit8254_drv_ch2_done(const pit8254_drv *d)
    (0x61 floats high), or that the count ran out before we looked. It is
    not checked between the control word and the count, although a real
    8254 drives OUT low on the control word already: QEMU's leaves OUT as it
-   was until the count is written. */
+   was until the count is written.
+   Brackets: the count is written between readings a and b; a poll that
+   finds OUT2 low was made after the reading before it (prev), so OUT2
+   rose after prev, and before the reading after the poll that finds it
+   high (hi). */
 PIT8254_DEF uint64_t pit8254_drv_calibrate(const pit8254_drv *d, uint16_t count,
                                            uint64_t (*clock)(void *), void *clock_ctx,
-                                           uint64_t max_polls)
+                                           uint64_t max_polls, uint64_t *uncertainty)
 {
-    uint64_t t0;
+    uint64_t a, b, prev, t, hi;
 
+    if (uncertainty)
+        *uncertainty = UINT64_MAX;
     if (count == 0)
         return 0;
+    a = clock(clock_ctx);
     pit8254__drv_ch2_mode0(d);
     pit8254__drv_ch2_count(d, count);
-    t0 = clock(clock_ctx);
+    b = prev = clock(clock_ctx);
     if (pit8254_drv_ch2_done(d))
         return 0;
-    for (uint64_t i = 0; i < max_polls; i++)
-        if (pit8254_drv_ch2_done(d))
-            return clock(clock_ctx) - t0;
+    for (uint64_t i = 0; i < max_polls; i++) {
+        t = clock(clock_ctx);
+        if (pit8254_drv_ch2_done(d)) {
+            hi = clock(clock_ctx);
+            if (uncertainty)
+                *uncertainty = (b - a) + (hi - prev);
+            /* (prev + hi) / 2 - (a + b) / 2, without overflow */
+            return ((prev - b) + (hi - a)) / 2;
+        }
+        prev = t;
+    }
     return 0;
 }
 //! [pit-calibrate]

@@ -1164,7 +1164,7 @@ TEST(driver)
 {
     pit8254_model m;
     const pit8254_drv d = { drv_in, drv_out, NULL };
-    uint64_t w, got, want, due;
+    uint64_t w, got, want, due, unc;
     unsigned j;
 
     setup(&m);
@@ -1198,24 +1198,39 @@ TEST(driver)
        the first poll at or after OUT2's rise, at tick k + 1 + N. */
     clock_ns = 5000000;
     wr(&m, P61, 0x02);                                /* speaker on: calibrate turns it off */
-    got = pit8254_drv_calibrate(&d, 11932, fake_clock, NULL, 1000000);
-    /* Accesses: in 0x61, out 0x61, out 0x43, out, out; then the clock,
-       and the polls, the first of which must see OUT2 low. */
+    got = pit8254_drv_calibrate(&d, 11932, fake_clock, NULL, 1000000, &unc);
+    /* Accesses: in 0x61, out 0x61, out 0x43, out, out (the MSB, at w):
+       the clock reads a before them and b = w after; then a first poll
+       (at b + STEP) that must see OUT2 low; then poll k, made at
+       b + (k + 1) STEP after the reading b + k STEP. The first poll that
+       sees OUT2 high, k, is the first made at or after the rise, due; the
+       rise is then after the reading before poll k - 1 (prev) and before
+       the reading after poll k (hi). */
     w = 5000000 + 5ull * STEP;
     due = ref_ns(ref_ticks(w) + 1 + 11932);
-    j = (unsigned)((due - w + STEP - 1) / STEP);
-    CHECK_EQ(got, (uint64_t)j * STEP);
-    CHECK(got >= 11932ull * 1000000000u * DEN / NUM);           /* at least 10 ms */
+    j = (unsigned)((due - w + STEP - 1) / STEP);      /* due <= w + j STEP */
+    {
+        uint64_t a = 5000000, hi = w + (uint64_t)j * STEP, prev = hi - 2 * STEP;
+
+        CHECK_EQ(got, ((prev - w) + (hi - a)) / 2);
+        CHECK_EQ(unc, (w - a) + (hi - prev));
+        CHECK_EQ(unc, 7ull * STEP);
+        /* And the truth, due - w, lies within half the uncertainty. */
+        CHECK(got + unc / 2 >= due - w && got <= due - w + unc / 2);
+    }
+    CHECK(got >= 11932ull * 1000000000u * DEN / NUM - STEP);     /* about 10 ms */
     CHECK(got <= 11934ull * 1000000000u * DEN / NUM + STEP);
-    /* The fake clock counts ns: the rate comes out as 1e9 Hz within 1/N. */
+    /* The fake clock counts ns: the rate comes out as 1e9 Hz within one
+       PIT tick in N and half the uncertainty (3.5 us in 10 ms): 0.05%. */
     {
         uint64_t hz = got * PIT8254_HZ_NUM / (11932ull * PIT8254_HZ_DEN);
-        CHECK(hz > 999800000u && hz < 1000200000u);
+        CHECK(hz > 999500000u && hz < 1000500000u);
     }
-    CHECK_EQ(pit8254_drv_calibrate(&d, 11932, fake_clock, NULL, 10), 0); /* bound */
-    CHECK_EQ(pit8254_drv_calibrate(&d, 0, fake_clock, NULL, 1000000), 0);
+    CHECK_EQ(pit8254_drv_calibrate(&d, 11932, fake_clock, NULL, 10, &unc), 0); /* bound */
+    CHECK_EQ(unc, UINT64_MAX);
+    CHECK_EQ(pit8254_drv_calibrate(&d, 0, fake_clock, NULL, 1000000, NULL), 0);
     drv_float = true;                                 /* no PIT: 0x61 reads 0xff */
-    CHECK_EQ(pit8254_drv_calibrate(&d, 11932, fake_clock, NULL, 1000000), 0);
+    CHECK_EQ(pit8254_drv_calibrate(&d, 11932, fake_clock, NULL, 1000000, &unc), 0);
     CHECK_EQ(pit8254_drv_read_count(&d, 0), 0xffff);
 }
 

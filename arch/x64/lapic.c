@@ -163,13 +163,23 @@ static uint64_t tsc_clock(void *ctx)
     return rdtsc();
 }
 
+/* Runs of 10 ms until one is pinned down to 0.05% (its start and end each
+   bracketed by TSC readings less than 5 us apart, in all), or 16 runs, of
+   which the tightest counts: a vCPU descheduled in a run widens its
+   brackets and says so, and a busy host at boot may spoil several. */
 static uint64_t tsc_hz_from_pit(void)
 {
     const pit8254_drv pit = { x64_port_in, x64_port_out, 0 };
     const uint16_t count = (uint16_t)pit8254_count_for_hz(100);      /* 10 ms */
-    uint64_t ticks = pit8254_drv_calibrate(&pit, count, tsc_clock, 0, 1u << 22);
+    uint64_t best = 0, best_unc = UINT64_MAX;
 
-    return ticks * PIT8254_HZ_NUM / ((uint64_t)count * PIT8254_HZ_DEN);
+    for (int i = 0; i < 16 && (best == 0 || best_unc * 1000 > best); i++) {
+        uint64_t unc, ticks = pit8254_drv_calibrate(&pit, count, tsc_clock, 0, 1u << 22, &unc);
+
+        if (ticks && unc < best_unc)
+            best = ticks, best_unc = unc;
+    }
+    return best * PIT8254_HZ_NUM / ((uint64_t)count * PIT8254_HZ_DEN);
 }
 
 static const char *find_tsc_hz(void)

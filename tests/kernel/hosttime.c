@@ -1,8 +1,9 @@
 /* hosttime.c - the x64 kernel's clocks against the host's (x64 only):
    1. the TSC calibrated against PIT channel 2, gated through port 0x61 and
-      polled on its OUT, as Linux's pit_calibrate_tsc() does; the median
-      of five 50 ms runs, so one run spoilt by a descheduled vCPU cannot
-      move it;
+      polled on its OUT, as Linux's pit_calibrate_tsc() does; of seven
+      50 ms runs the one whose start and end were pinned down most tightly
+      (the driver brackets both with TSC readings), so a run spoilt by a
+      descheduled vCPU says so and is not the one used;
    2. the CMOS RTC's date and time, read consistently (UIP waited out, two
       equal reads);
    3. the RTC's periodic interrupt at 1024 Hz, counted over one second of
@@ -35,7 +36,7 @@
 #define RTC_CMOS_IMPLEMENTATION
 #include "rtc_cmos.h"
 
-#define CAL_RUNS 5
+#define CAL_RUNS 7
 #define CAL_COUNT 59659u          /* PIT ticks: 50 ms at 1193181.67 Hz */
 
 static const pit8254_drv pit = { x64_port_in, x64_port_out, 0 };
@@ -49,34 +50,27 @@ static uint64_t tsc_clock(void *ctx)
 
 /* ---- 1. the TSC against PIT channel 2 -------------------------------- */
 
-static void sort(uint64_t *v, unsigned n)
-{
-    for (unsigned i = 1; i < n; i++)
-        for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-}
-
 static void calibrate(void)
 {
-    uint64_t khz[CAL_RUNS];
+    uint64_t best = 0, best_unc = UINT64_MAX, khz;
     unsigned n = 0;
 
     for (unsigned i = 0; i < CAL_RUNS; i++) {
-        uint64_t ticks = pit8254_drv_calibrate(&pit, CAL_COUNT, tsc_clock, 0, 1u << 30);
+        uint64_t unc, ticks = pit8254_drv_calibrate(&pit, CAL_COUNT, tsc_clock, 0, 1u << 30, &unc);
 
-        if (ticks)
-            khz[n++] = ticks * PIT8254_HZ_NUM / ((uint64_t)CAL_COUNT * PIT8254_HZ_DEN) / 1000;
+        if (!ticks)
+            continue;
+        n++;
+        if (unc < best_unc)
+            best = ticks, best_unc = unc;
     }
-    check(n == CAL_RUNS, "PIT channel 2 calibration failed (no OUT2 in port 0x61?)");
-    if (n != CAL_RUNS)
+    check(n > 0, "PIT channel 2 calibration failed (no OUT2 in port 0x61?)");
+    if (!n)
         return;
-    sort(khz, n);
-    kprintf("time: TSC calibrated against PIT channel 2: %llu kHz (runs %llu..%llu)\n",
-            (unsigned long long)khz[n / 2], (unsigned long long)khz[0],
-            (unsigned long long)khz[n - 1]);
+    khz = best * PIT8254_HZ_NUM / ((uint64_t)CAL_COUNT * PIT8254_HZ_DEN) / 1000;
+    kprintf("time: TSC calibrated against PIT channel 2: %llu kHz (best of %u runs, "
+            "+-%llu ppm)\n", (unsigned long long)khz, n,
+            (unsigned long long)(best_unc / 2 * 1000000 / best));
 }
 
 /* ---- 2. the date ---------------------------------------------------- */
