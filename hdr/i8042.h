@@ -67,7 +67,10 @@
        that does not fit is lost and the keyboard's overrun code takes its
        place once (0x00 in sets 2 and 3, 0xFF in set 1); the rest is room
        for command replies. The mouse drops a packet that does not fit and
-       empties its queue when it receives a byte, as PS/2 mice do.
+       empties its queue when it receives a byte, as PS/2 mice do. A host
+       that must not lose keys asks i8042_model_kbd_room() first and, when
+       a key may not fit, waits for the `kbd_room` hook: it comes once the
+       guest has read the buffer down to room for I8042_KEY_CODES_MAX bytes.
      - Power-on state is what PC firmware hands to an operating system
        (SeaBIOS on QEMU): command byte 0x61 (translation, keyboard
        interrupt, mouse clock disabled), keyboard in set 2 and scanning,
@@ -104,11 +107,15 @@
            if (!aux && i8042_kbd_decode(&dec, b, &ev)) handle(ev);
    Model, in a monitor:
        i8042_model m;
-       i8042_model_hooks h = { set_irq1, set_irq12, reset_machine, NULL, ctx };
+       i8042_model_hooks h = { set_irq1, set_irq12, reset_machine, NULL,
+                               NULL, ctx };
        i8042_model_init(&m, &h);
        v = i8042_model_read(&m, port == 0x60 ? I8042_MODEL_DATA
                                              : I8042_MODEL_STATUS, 1);
        i8042_model_key(&m, 0x04, true);    // 'a' pressed
+   Host input with back-pressure: feed keys while
+   i8042_model_kbd_room(&m) has room for them; when it has not, wait for
+   the `kbd_room` hook (the guest has read enough bytes for a key).
 
    OVERRIDABLE MACROS (define before the include)
      I8042_DEF     linkage of public functions   (default: extern)
@@ -285,6 +292,7 @@ extern "C" {
 #define I8042_RAM_SIZE      32u /**< controller RAM bytes, 0 being the command byte */
 #define I8042_QUEUE_SIZE    20u /**< bytes a device can hold for the controller */
 #define I8042_KBD_KEY_BYTES 16u /**< of which key codes may use (a keyboard's buffer) */
+#define I8042_KEY_CODES_MAX  8u /**< the most bytes one key press or release sends (Pause) */
 
 /* ---- keys: USB HID usages (page 7) ------------------------------------ */
 
@@ -510,6 +518,13 @@ typedef struct i8042_model_hooks {
     /** The A20 gate changed (output port bit 1): called on changes only, and
         after a reset and a restore with the level then. */
     void (*a20)(void *ctx, bool enabled);
+    /** The keyboard's buffer had room for less than a key's worst case
+        (I8042_KEY_CODES_MAX bytes of i8042_model_kbd_room()) and now has
+        that much: the host may send keys again. Called from the guest's
+        accesses and a reset, once per such change, and after a restore
+        whenever the restored buffer has that room; never from
+        i8042_model_key(). */
+    void (*kbd_room)(void *ctx);
     void *ctx; /**< passed to every hook */
 } i8042_model_hooks;
 
@@ -552,7 +567,8 @@ I8042_DEF int64_t i8042_model_save(void *m, void *buf, size_t size);
     length out of range, a scan code set, mode, ID, rate or resolution the
     devices do not have, a pending command that takes no argument). Then
     moves a waiting byte into an empty output buffer and tells the `kbd_irq`,
-    `aux_irq` and `a20` hooks their levels. */
+    `aux_irq` and `a20` hooks their levels, and `kbd_room` if the keyboard's
+    buffer has room for a key. */
 I8042_DEF int64_t i8042_model_restore(void *m, const void *buf, size_t size);
 
 /** The host's keyboard: the key with HID `usage` went down (`pressed`) or
@@ -569,6 +585,11 @@ I8042_DEF bool i8042_model_key(i8042_model *m, uint8_t hid_usage, bool pressed);
 I8042_DEF bool i8042_model_mouse(i8042_model *m, int dx, int dy, int dz, uint8_t buttons);
 /** The A20 gate: output port bit 1. */
 I8042_DEF bool i8042_model_a20(const i8042_model *m);
+/** Bytes of key codes the keyboard's buffer can take now: 0 to
+    I8042_KBD_KEY_BYTES (replies waiting in the buffer count against it).
+    A host with more keys than this takes feeds what fits and waits for
+    the `kbd_room` hook instead of losing keys to the overrun code. */
+I8042_DEF unsigned i8042_model_kbd_room(const i8042_model *m);
 
 #ifdef __cplusplus
 }
@@ -1172,6 +1193,27 @@ static uint8_t i8042__q_pop(i8042_queue *q)
     return b;
 }
 
+/* Room for key codes in the keyboard's buffer (it may hold more than
+   I8042_KBD_KEY_BYTES, with replies). */
+static unsigned i8042__kbd_room(const i8042_state *s)
+{
+    unsigned len = s->kbd.q.len;
+
+    return len >= I8042_KBD_KEY_BYTES ? 0 : I8042_KBD_KEY_BYTES - len;
+}
+
+//! [i8042-kbd-room]
+/* The host's back-pressure: after a call that may have emptied some of
+   the keyboard's buffer, tell the host once when the room for key codes
+   has grown from less than a whole key's worst case to at least that. */
+static void i8042__room_follow(i8042_model *m, unsigned room_was)
+{
+    if (room_was < I8042_KEY_CODES_MAX && i8042__kbd_room(&m->s) >= I8042_KEY_CODES_MAX &&
+        m->hooks.kbd_room)
+        m->hooks.kbd_room(m->hooks.ctx);
+}
+//! [i8042-kbd-room]
+
 /* A device's reply: lost (and counted) if its queue is full. */
 static void i8042__reply(i8042_model *m, i8042_queue *q, uint8_t b)
 {
@@ -1741,12 +1783,14 @@ I8042_DEF void i8042_model_reset(void *m)
 {
     i8042_model *k = (i8042_model *)m;
     bool kbd, aux, a20 = i8042_model_a20(k);
+    unsigned room = i8042__kbd_room(&k->s);
 
     i8042__levels(&k->s, &kbd, &aux);
     i8042__power_on(&k->s);
     i8042__follow(k, kbd, aux);
     if (!a20 && k->hooks.a20)
         k->hooks.a20(k->hooks.ctx, true);
+    i8042__room_follow(k, room);
 }
 
 //! [i8042-access]
@@ -1759,6 +1803,7 @@ I8042_DEF uint64_t i8042_model_read(void *m, uint64_t offset, unsigned width)
     i8042_model *k = (i8042_model *)m;
     i8042_state *s = &k->s;
     bool kbd, aux;
+    unsigned room;
     uint8_t v;
 
     if (width != 1 || offset >= I8042_MODEL_LEN)
@@ -1766,12 +1811,14 @@ I8042_DEF uint64_t i8042_model_read(void *m, uint64_t offset, unsigned width)
     if (offset == I8042_MODEL_STATUS)
         return i8042__status(s);
     v = s->out;
+    room = i8042__kbd_room(s);
     i8042__levels(s, &kbd, &aux);
     s->out_src = I8042_SRC_NONE;
     i8042__follow(k, kbd, aux);
     i8042__levels(s, &kbd, &aux);
     i8042__fill(s);
     i8042__follow(k, kbd, aux);
+    i8042__room_follow(k, room);
     return v;
 }
 
@@ -1781,9 +1828,11 @@ I8042_DEF void i8042_model_write(void *m, uint64_t offset, unsigned width, uint6
 {
     i8042_model *k = (i8042_model *)m;
     bool kbd, aux, reset;
+    unsigned room;
 
     if (width != 1 || offset >= I8042_MODEL_LEN)
         return;
+    room = i8042__kbd_room(&k->s);
     i8042__levels(&k->s, &kbd, &aux);
     if (offset == I8042_MODEL_STATUS)
         reset = i8042__command(k, (uint8_t)value);
@@ -1791,6 +1840,7 @@ I8042_DEF void i8042_model_write(void *m, uint64_t offset, unsigned width, uint6
         reset = i8042__data(k, (uint8_t)value);
     i8042__fill(&k->s);
     i8042__follow(k, kbd, aux);
+    i8042__room_follow(k, room);
     if (reset) {
         k->stats.resets++;
         if (k->hooks.reset)
@@ -1877,6 +1927,11 @@ I8042_DEF bool i8042_model_a20(const i8042_model *m)
     return (m->s.outport & I8042_OUT_A20) != 0;
 }
 
+I8042_DEF unsigned i8042_model_kbd_room(const i8042_model *m)
+{
+    return i8042__kbd_room(&m->s);
+}
+
 I8042_DEF int64_t i8042_model_save(void *m, void *buf, size_t size)
 {
     i8042_model *k = (i8042_model *)m;
@@ -1960,6 +2015,7 @@ I8042_DEF int64_t i8042_model_restore(void *m, const void *buf, size_t size)
         k->hooks.aux_irq(k->hooks.ctx, aux);
     if (k->hooks.a20)
         k->hooks.a20(k->hooks.ctx, i8042_model_a20(k));
+    i8042__room_follow(k, 0);   /* a host waiting for room hears of it */
     return (int64_t)sizeof in;
 }
 

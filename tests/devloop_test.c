@@ -6,11 +6,24 @@
    vm->lock, from its own thread or between runs of the loop, and ends each
    devloop_run() with a done() callback as vm/vcpu.c's kvm_finished() does.
    Standard input is a pipe the test writes (dup2'd onto fd 0 before
-   devloop_init(), which reads STDIN_FILENO). It checks that:
+   devloop_init(), which reads STDIN_FILENO); so is standard output, which
+   devloop_init() reopens for its ring (the test puts its own stdout back
+   after, and keeps the pipe's read end). It checks that:
    - host input reaches COM1 in order and is held, none lost, while the
      16-byte FIFO is full, then resumes when the guest reads RBR;
    - end of input detaches the line, and the loop still sleeps and runs
      timers;
+   - keyboard input (--input keyboard, started by the same call
+     devloop_init() makes) arrives at port 0x60 as the translated set 1
+     codes of each character's keys, Shift around the shifted ones, in
+     order, none lost while a slow guest leaves the keyboard's buffer
+     full; a byte no key types is dropped and counted;
+   - guest output written as a polling driver does (LSR.THRE, then THR)
+     reaches standard output whole and in order, 1 MiB with the reader
+     reading; and with nobody reading, the guest keeps running and sees
+     THRE low once the ring (64 KiB) and the FIFO are full, the ring never
+     passes its size, every byte written is in the pipe, the ring or the
+     UART, and all of it arrives once the reader reads again;
    - a board deadline is met with no guest access: the PM timer's SCI rises
      when its counter's bit 23 first changes, 2^23 ticks (2.34 s) after
      power-on;
@@ -18,9 +31,10 @@
    - a done() made true by another thread's trigger ends the run at once.
    The tests run in order on one board and one loop. A safety timer ends a
    run that waits too long (a failed check); alarm() ends a hung one. */
-#define _GNU_SOURCE /* pipe2, FIONREAD */
+#define _GNU_SOURCE /* pipe2, FIONREAD, F_SETPIPE_SZ */
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +53,7 @@
 
 static struct vm vm;
 static int wfd = -1;                /* the pipe's write end: "the terminal" */
+static int out_rfd = -1;            /* standard output's pipe, its read end */
 
 /* ---- the vCPU side, played by the test: kicks counted and timed --------- */
 
@@ -166,18 +181,35 @@ TEST(init)
     struct board_hooks h = { .line = on_line };
     int p[2];
 
+    int o[2], saved;
+
     signal(SIGALRM, on_alarm);
-    alarm(20);
+    alarm(60);
     CHECK_EQ(pipe2(p, O_CLOEXEC), 0);
     if (p[0] != STDIN_FILENO) {     /* it is if fd 0 was closed */
         CHECK_EQ(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
         close(p[0]);
     }
     wfd = p[1];
+    /* Standard output a pipe while devloop_init() opens its own
+       description of it; then ours back. A small pipe fills soon. */
+    CHECK_EQ(pipe2(o, O_CLOEXEC), 0);
+    (void)fcntl(o[1], F_SETPIPE_SZ, 4096);
+    fflush(stdout);
+    saved = dup(STDOUT_FILENO);
+    CHECK(saved >= 0);
+    CHECK_EQ(dup2(o[1], STDOUT_FILENO), STDOUT_FILENO);
     devloop_board_hooks(&vm, &h);
     CHECK(h.ctx == &vm);
-    devloop_init(&vm, true);
+    devloop_init(&vm, INPUT_SERIAL);
+    CHECK_EQ(dup2(saved, STDOUT_FILENO), STDOUT_FILENO);
+    close(saved);
+    close(o[1]);
+    out_rfd = o[0];
     CHECK(vm.loop.input_fd >= 0);
+    CHECK_EQ(vm.loop.input_mode, INPUT_SERIAL);
+    /* The ring writes to the pipe, not to whatever fd 1 is now. */
+    CHECK(vm.loop.out_fd >= 0 && vm.loop.out_fd != STDOUT_FILENO);
     CHECK_EQ(pthread_mutex_init(&vm.lock, NULL), 0);
     CHECK(board_init(&vm.board, &h));
 }
@@ -295,6 +327,178 @@ TEST(end_of_input_detaches)
     run_for(100);
     CHECK(fired);
     CHECK(vm.loop.passes - passes < 20);
+}
+
+/* ---- 2b. keyboard input ----------------------------------------------------- */
+
+/* The text, and what a PC/XT keyboard (set 1, which the controller's
+   translation makes of the keyboard's set 2) sends for it: each key's
+   make code, then its break code (make | 0x80); left Shift (0x2A) down
+   before a shifted character and up (0xAA) after. From IBM's set 1
+   table: H 23, e 12, l 26, o 18, ',' 33, space 39, W 11, r 13, d 20,
+   4 05, 2 03, '!' is Shift+1 (02), Enter 1C; DEL, a terminal's
+   Backspace, is Backspace 0E. */
+static const char kbd_text[] = "Hello, World 42!\n\x7f";
+static const uint8_t kbd_codes[] = {
+    0x2a, 0x23, 0xa3, 0xaa,     /* H */
+    0x12, 0x92,                 /* e */
+    0x26, 0xa6, 0x26, 0xa6,     /* l l */
+    0x18, 0x98,                 /* o */
+    0x33, 0xb3,                 /* , */
+    0x39, 0xb9,                 /* space */
+    0x2a, 0x11, 0x91, 0xaa,     /* W */
+    0x18, 0x98,                 /* o */
+    0x13, 0x93,                 /* r */
+    0x26, 0xa6,                 /* l */
+    0x20, 0xa0,                 /* d */
+    0x39, 0xb9,                 /* space */
+    0x05, 0x85,                 /* 4 */
+    0x03, 0x83,                 /* 2 */
+    0x2a, 0x02, 0x82, 0xaa,     /* ! */
+    0x1c, 0x9c,                 /* Enter */
+    0x0e, 0x8e,                 /* Backspace */
+};
+#define KBD_REPEAT 8u
+#define KBD_CODES (KBD_REPEAT * sizeof kbd_codes)
+
+static uint8_t kbd_got[KBD_CODES + 16];
+static unsigned kbd_ngot;
+static bool kbd_done;
+
+static bool kbd_finished(void)
+{
+    return __atomic_load_n(&kbd_done, __ATOMIC_ACQUIRE);
+}
+
+/* A slow guest: one byte from port 0x60 when the status says the output
+   buffer has one, then half a millisecond off the board. */
+static void *kbd_guest(void *arg)
+{
+    uint64_t end = platform_now() + timer_ms(10000);
+
+    (void)arg;
+    while (kbd_ngot < KBD_CODES && platform_now() < end) {
+        pthread_mutex_lock(&vm.lock);
+        if (board_pio_read(&vm.board, I8042_PC_CMD_PORT, 1) & I8042_STR_OBF)
+            kbd_got[kbd_ngot++] = (uint8_t)board_pio_read(&vm.board, I8042_PC_DATA_PORT, 1);
+        pthread_mutex_unlock(&vm.lock);
+        struct timespec ts = { 0, 500000 };
+        nanosleep(&ts, NULL);
+    }
+    __atomic_store_n(&kbd_done, true, __ATOMIC_RELEASE);
+    platform_irq_trigger(HOST_IRQ_VCPU);
+    return NULL;
+}
+
+static unsigned kbd_room(void)
+{
+    unsigned n;
+
+    pthread_mutex_lock(&vm.lock);
+    n = board_kbd_room(&vm.board);
+    pthread_mutex_unlock(&vm.lock);
+    return n;
+}
+
+static bool kbd_held(void)
+{
+    bool held;
+
+    pthread_mutex_lock(&vm.lock);
+    held = vm.loop.input_held;
+    pthread_mutex_unlock(&vm.lock);
+    return held;
+}
+
+TEST(keyboard_input_in_order_with_backpressure)
+{
+    static const uint8_t nokey[2] = { 0x80, 0x07 };     /* no key types these */
+    uint8_t in[KBD_REPEAT * (sizeof kbd_text - 1) + sizeof nokey];
+    unsigned len = 0, worst = 0;
+    uint64_t passes, start, bytes = vm.loop.input_bytes;
+    pthread_t th;
+    int p[2], queued = -1;
+
+    /* No character of the US layout takes more than 6 buffer bytes in any
+       set (Shift's make and break and the key's: 1 + 2 each in set 2):
+       what the loop reads input in. */
+    for (unsigned set = 1; set <= 3; set++)
+        for (unsigned c = 1; c < 0x80; c++) {
+            uint8_t codes[8];
+            bool shift;
+            uint8_t u = i8042_ascii_to_hid((char)c, &shift);
+            unsigned n;
+
+            if (!u)
+                continue;
+            n = i8042_scancodes(set, u, true, codes) + i8042_scancodes(set, u, false, codes);
+            if (shift)
+                n += i8042_scancodes(set, I8042_HID_LSHIFT, true, codes) +
+                     i8042_scancodes(set, I8042_HID_LSHIFT, false, codes);
+            if (n > worst)
+                worst = n;
+        }
+    CHECK_EQ(worst, 6);
+
+    for (unsigned r = 0; r < KBD_REPEAT; r++) {
+        memcpy(in + len, kbd_text, sizeof kbd_text - 1);
+        len += sizeof kbd_text - 1;
+        if (r == 2) {
+            memcpy(in + len, nokey, sizeof nokey);
+            len += sizeof nokey;
+        }
+    }
+    /* A new standard input, on the keyboard this time: the path
+       devloop_init() takes, after the first input ended. */
+    CHECK_EQ(pipe2(p, O_CLOEXEC), 0);
+    CHECK_EQ(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+    close(p[0]);
+    wfd = p[1];
+    CHECK(devloop_input_start(&vm, INPUT_KEYBOARD));
+    CHECK(!devloop_input_start(&vm, INPUT_KEYBOARD));  /* one input at a time */
+    CHECK_EQ(vm.loop.input_mode, INPUT_KEYBOARD);
+    CHECK_EQ(kbd_room(), I8042_KBD_KEY_BYTES);
+    CHECK_EQ(write(wfd, in, len), (ssize_t)len);
+
+    /* The loop types while whole characters fit, then holds the rest in
+       the pipe and sleeps: "He" (6 + 3 bytes of set 2, the first byte in
+       the output buffer), then 'l' into room 8; room 5 holds it. */
+    CHECK(run_until(kbd_held, 2000));
+    passes = vm.loop.passes;
+    run_for(100);
+    CHECK(vm.loop.passes - passes < 20);
+    CHECK(kbd_held());
+    CHECK(kbd_room() < worst);
+    CHECK_EQ(vm.loop.input_bytes - bytes, 3);
+    CHECK(ioctl(wfd, FIONREAD, &queued) == 0 && queued == (int)len - 3);
+    CHECK_EQ(vm.board.kbd.stats.kbd_overruns, 0);
+
+    /* The guest reads slowly from its own thread: each time its reads make
+       room for a key, the kbd_room hook lets more through. */
+    start = platform_now();
+    CHECK_EQ(pthread_create(&th, NULL, kbd_guest, NULL), 0);
+    CHECK(run_until(kbd_finished, 15000));
+    pthread_join(th, NULL);
+    printf("  %u scan codes took %.3f s\n", kbd_ngot, (double)(platform_now() - start) / 1e9);
+    CHECK_EQ(kbd_ngot, KBD_CODES);
+    for (unsigned i = 0; i < kbd_ngot; i++)
+        if (!CHECK_EQ(kbd_got[i], kbd_codes[i % sizeof kbd_codes])) {
+            printf("  first difference at code %u\n", i);
+            break;
+        }
+    CHECK_EQ(vm.board.kbd.stats.kbd_overruns, 0);          /* none lost */
+    CHECK_EQ(vm.board.kbd.stats.kbd_dropped, 0);
+    CHECK_EQ(vm.loop.input_bytes - bytes, len);
+    CHECK_EQ(vm.loop.input_dropped, sizeof nokey);
+    CHECK(ioctl(wfd, FIONREAD, &queued) == 0 && queued == 0);
+    pthread_mutex_lock(&vm.lock);
+    CHECK_EQ(board_pio_read(&vm.board, I8042_PC_CMD_PORT, 1) & I8042_STR_OBF, 0);
+    pthread_mutex_unlock(&vm.lock);
+
+    /* The end of this input detaches it too. */
+    close(wfd);
+    wfd = -1;
+    CHECK(run_until(input_detached, 2000));
 }
 
 /* ---- 3. a board deadline, no guest access --------------------------------- */
@@ -418,6 +622,213 @@ TEST(watchdog_once_a_second)
             printf("  kick %u at %.3f s\n", k + 1, (double)kick_at[k] / 1e9);
 }
 
+/* ---- 4b. guest output through the ring ------------------------------------- */
+
+#define OUT_A (1u << 20)        /* (a): 1 MiB, read as it comes */
+#define OUT_B (256u << 10)      /* (b): 256 KiB, nobody reading at first */
+#define RING  (sizeof vm.loop.out_buf)
+#define LOW_POLLS 2000u         /* THRE-low polls (b) waits for */
+
+/* The byte at stream position i: not periodic at the ring's or pipe's size. */
+static uint8_t pattern(uint64_t i)
+{
+    return (uint8_t)((i ^ (i >> 8) ^ (i >> 16)) * 31u + 7u);
+}
+
+static uint64_t tx_sent;                /* guest: bytes written to THR (lock) */
+static uint64_t tx_goal;                /* ... to write in this phase */
+static uint64_t tx_low;                 /* polls that saw THRE low (lock) */
+static unsigned tx_max_ring;            /* the most the ring held (lock) */
+static unsigned tx_ring_at_low = ~0u;   /* the ring when THRE was first low (lock) */
+static bool tx_done;
+
+static uint64_t rx_got;                 /* reader: bytes read, checked in order */
+static uint64_t rx_goal;
+static uint64_t rx_bad;                 /* bytes not the pattern's */
+static uint32_t rx_sum, tx_sum;         /* Fletcher-style sums of both sides */
+static bool rx_done;
+
+static void sum_byte(uint32_t *sum, uint8_t b)
+{
+    uint32_t lo = *sum & 0xffff, hi = *sum >> 16;
+
+    lo = (lo + b) % 65535u;
+    hi = (hi + lo) % 65535u;
+    *sum = hi << 16 | lo;
+}
+
+/* A polling driver: when LSR says THRE (the FIFO is empty) it writes a
+   FIFO's worth to THR; else it polls again. It never sleeps on the host:
+   it only ever sees THRE stay low. */
+static void *tx_guest(void *arg)
+{
+    uint64_t end = platform_now() + timer_ms(30000);
+    bool told = false;
+
+    (void)arg;
+    for (;;) {
+        bool low;
+
+        pthread_mutex_lock(&vm.lock);
+        if (tx_sent >= tx_goal || platform_now() >= end) {
+            pthread_mutex_unlock(&vm.lock);
+            break;
+        }
+        low = !(board_pio_read(&vm.board, COM1 + UART16550_LSR, 1) & UART16550_LSR_THRE);
+        if (low) {
+            if (!tx_low++)
+                tx_ring_at_low = vm.loop.out_len;
+        } else {
+            for (unsigned k = 0; k < UART16550_FIFO_SIZE && tx_sent < tx_goal; k++) {
+                uint8_t b = pattern(tx_sent++);
+
+                sum_byte(&tx_sum, b);
+                board_pio_write(&vm.board, COM1 + UART16550_THR, 1, b);
+            }
+        }
+        if (vm.loop.out_len > tx_max_ring)
+            tx_max_ring = vm.loop.out_len;
+        pthread_mutex_unlock(&vm.lock);
+        if (low && tx_low >= LOW_POLLS && !told) {
+            told = true;                /* wake the loop to look */
+            platform_irq_trigger(HOST_IRQ_VCPU);
+        }
+        if (low)
+            sched_yield();
+    }
+    __atomic_store_n(&tx_done, true, __ATOMIC_RELEASE);
+    platform_irq_trigger(HOST_IRQ_VCPU);
+    return NULL;
+}
+
+/* The test's reader: reads standard output's pipe as fast as it can. */
+static void *reader(void *arg)
+{
+    static uint8_t buf[1u << 16];
+
+    (void)arg;
+    while (rx_got < rx_goal) {
+        ssize_t n = read(out_rfd, buf, sizeof buf);
+
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n; i++) {
+            rx_bad += buf[i] != pattern(rx_got);
+            sum_byte(&rx_sum, buf[i]);
+            rx_got++;
+        }
+    }
+    __atomic_store_n(&rx_done, true, __ATOMIC_RELEASE);
+    platform_irq_trigger(HOST_IRQ_VCPU);
+    return NULL;
+}
+
+static bool out_all_read(void)
+{
+    return __atomic_load_n(&rx_done, __ATOMIC_ACQUIRE) &&
+           __atomic_load_n(&tx_done, __ATOMIC_ACQUIRE);
+}
+
+static bool out_stuck(void)
+{
+    uint64_t low;
+
+    pthread_mutex_lock(&vm.lock);
+    low = tx_low;
+    pthread_mutex_unlock(&vm.lock);
+    return low >= LOW_POLLS;
+}
+
+TEST(output_whole_and_in_order)
+{
+    pthread_t g, r;
+    uint64_t bytes = vm.loop.output_bytes, start;
+
+    pio_write(COM1 + UART16550_FCR, 1, UART16550_FCR_ENABLE);
+    tx_goal = OUT_A;
+    rx_goal = OUT_A;
+    start = platform_now();
+    CHECK_EQ(pthread_create(&r, NULL, reader, NULL), 0);
+    CHECK_EQ(pthread_create(&g, NULL, tx_guest, NULL), 0);
+    CHECK(run_until(out_all_read, 30000));
+    pthread_join(g, NULL);
+    pthread_join(r, NULL);
+    printf("  1 MiB out in %.3f s; the guest saw THRE low %llu times; "
+           "%llu waits for stdout\n", (double)(platform_now() - start) / 1e9,
+           (unsigned long long)tx_low, (unsigned long long)vm.loop.output_waits);
+    CHECK_EQ(tx_sent, OUT_A);
+    CHECK_EQ(rx_got, OUT_A);
+    CHECK_EQ(rx_bad, 0);
+    CHECK_EQ(rx_sum, tx_sum);
+    CHECK_EQ(vm.loop.output_bytes - bytes, OUT_A);
+    CHECK(tx_max_ring <= RING);
+    CHECK_EQ(vm.loop.out_len, 0);
+}
+
+TEST(output_held_while_nobody_reads)
+{
+    pthread_t g, r;
+    uint64_t bytes = vm.loop.output_bytes, in_pipe, at_pause, low;
+    unsigned ring, held;
+    int queued = -1;
+
+    /* The guest writes with nobody reading: the pipe fills, then the ring,
+       then the UART's FIFO, and THRE stays low. */
+    pthread_mutex_lock(&vm.lock);
+    tx_sent = tx_low = 0;
+    tx_max_ring = 0;
+    tx_ring_at_low = ~0u;
+    tx_goal = OUT_B;
+    pthread_mutex_unlock(&vm.lock);
+    tx_done = rx_done = false;
+    tx_sum = rx_sum = 0;
+    rx_got = rx_bad = 0;
+    CHECK_EQ(pthread_create(&g, NULL, tx_guest, NULL), 0);
+    CHECK(run_until(out_stuck, 20000));
+
+    /* The loop is not writing now (this thread is the loop): every byte
+       the guest wrote is in the pipe, the ring or the UART. */
+    CHECK(ioctl(out_rfd, FIONREAD, &queued) == 0 && queued > 0);
+    in_pipe = (uint64_t)queued;
+    pthread_mutex_lock(&vm.lock);
+    at_pause = tx_sent;
+    ring = vm.loop.out_len;
+    held = uart16550_model_tx_held(&vm.board.com1);
+    CHECK_EQ(ring, RING);                           /* full ... */
+    CHECK_EQ(tx_ring_at_low, RING);                 /* ... when THRE first fell */
+    CHECK(tx_max_ring <= RING);                     /* and never more */
+    CHECK(held >= 1 && held <= UART16550_FIFO_SIZE + 1);
+    CHECK(vm.loop.out_refused);
+    CHECK_EQ(at_pause, in_pipe + ring + held);      /* nothing lost */
+    CHECK(at_pause < OUT_B);                        /* the guest is held, not done */
+    low = tx_low;
+    pthread_mutex_unlock(&vm.lock);
+    CHECK(low >= LOW_POLLS);
+    CHECK(!__atomic_load_n(&tx_done, __ATOMIC_ACQUIRE));  /* still running */
+    printf("  held: %llu bytes in the pipe, %u in the ring, %u in the UART; "
+           "the guest polled THRE low %llu times\n", (unsigned long long)in_pipe, ring,
+           held, (unsigned long long)low);
+
+    /* The reader reads again: the rest comes, whole and in order. */
+    rx_goal = OUT_B;
+    CHECK_EQ(pthread_create(&r, NULL, reader, NULL), 0);
+    CHECK(run_until(out_all_read, 30000));
+    pthread_join(g, NULL);
+    pthread_join(r, NULL);
+    CHECK_EQ(tx_sent, OUT_B);
+    CHECK_EQ(rx_got, OUT_B);
+    CHECK_EQ(rx_bad, 0);
+    CHECK_EQ(rx_sum, tx_sum);
+    CHECK_EQ(vm.loop.output_bytes - bytes, OUT_B);
+    CHECK(tx_max_ring <= RING);
+    CHECK_EQ(vm.loop.out_len, 0);
+    CHECK(!vm.loop.out_refused);
+    pthread_mutex_lock(&vm.lock);
+    CHECK_EQ(uart16550_model_tx_held(&vm.board.com1), 0);
+    CHECK(board_pio_read(&vm.board, COM1 + UART16550_LSR, 1) & UART16550_LSR_THRE);
+    pthread_mutex_unlock(&vm.lock);
+}
+
 /* ---- 5. done() ends the run ------------------------------------------------ */
 
 static uint64_t finished_at;
@@ -464,6 +875,9 @@ TEST(done_ends_the_run)
 
 /* In this order: one board, one loop, one pipe. */
 CHECK_MAIN(TEST_ENTRY(init), TEST_ENTRY(input_in_order_with_backpressure),
-           TEST_ENTRY(end_of_input_detaches), TEST_ENTRY(pm_timer_sci_without_access),
+           TEST_ENTRY(end_of_input_detaches),
+           TEST_ENTRY(keyboard_input_in_order_with_backpressure),
+           TEST_ENTRY(pm_timer_sci_without_access),
            TEST_ENTRY(pit_count_1_does_not_spin_the_loop),
-           TEST_ENTRY(watchdog_once_a_second), TEST_ENTRY(done_ends_the_run))
+           TEST_ENTRY(watchdog_once_a_second), TEST_ENTRY(output_whole_and_in_order),
+           TEST_ENTRY(output_held_while_nobody_reads), TEST_ENTRY(done_ends_the_run))

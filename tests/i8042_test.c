@@ -45,21 +45,22 @@ static unsigned long asserts;
 
 static i8042_model M;
 static bool irq1, irq12, a20_level = true;
-static unsigned irq1_calls, irq12_calls, resets, a20_calls;
+static unsigned irq1_calls, irq12_calls, resets, a20_calls, room_calls;
 
 static void on_irq1(void *ctx, bool level) { (void)ctx; irq1 = level; irq1_calls++; }
 static void on_irq12(void *ctx, bool level) { (void)ctx; irq12 = level; irq12_calls++; }
 static void on_reset(void *ctx) { (void)ctx; resets++; }
 static void on_a20(void *ctx, bool on) { (void)ctx; a20_level = on; a20_calls++; }
+static void on_room(void *ctx) { (void)ctx; room_calls++; }
 
-static const i8042_model_hooks hooks = { on_irq1, on_irq12, on_reset, on_a20, NULL };
+static const i8042_model_hooks hooks = { on_irq1, on_irq12, on_reset, on_a20, on_room, NULL };
 
 static void setup(void)
 {
     i8042_model_init(&M, &hooks);
     irq1 = irq12 = false;
     a20_level = true;
-    irq1_calls = irq12_calls = resets = a20_calls = 0;
+    irq1_calls = irq12_calls = resets = a20_calls = room_calls = 0;
 }
 
 static void cmd(uint8_t c) { i8042_model_write(&M, CMD, 1, c); }
@@ -631,6 +632,88 @@ TEST(key_overrun)
     kbd_cmd(0xff);
     set_ctr(0x00);
     EXPECT(false, 0xfa, 0xaa);
+}
+
+/* The host's back-pressure: i8042_model_kbd_room() is the key bytes the
+   16-byte buffer still takes, and the kbd_room hook comes once each time
+   it grows from under 8 bytes (Pause, the longest key: E1 14 77 E1 F0 14
+   F0 77 in set 2) to 8 or more, from whatever made the room. */
+TEST(kbd_room)
+{
+    uint8_t codes[8];
+    i8042_state s;
+
+    CHECK_EQ(I8042_KEY_CODES_MAX, 8);
+    CHECK_EQ(i8042_scancodes(2, I8042_HID_PAUSE, true, codes), 8);
+    setup();
+    CHECK_EQ(i8042_model_kbd_room(&M), 16);
+    set_ctr(0x10);                  /* clock off, set 2 as is: bytes stay queued */
+    for (unsigned i = 0; i < 9; i++)
+        key(I8042_HID_A, true);     /* 1C: 9 bytes */
+    CHECK_EQ(i8042_model_kbd_room(&M), 7);
+    CHECK(!i8042_model_key(&M, I8042_HID_PAUSE, true));   /* 8 do not fit in 7 */
+    CHECK_EQ(i8042_model_kbd_room(&M), 6);                /* the overrun code's byte */
+    CHECK_EQ(room_calls, 0);                               /* keys never call it */
+    /* Clock on: the first byte moves to the output buffer, room 7. */
+    set_ctr(0x00);
+    CHECK_EQ(i8042_model_kbd_room(&M), 7);
+    CHECK_EQ(room_calls, 0);
+    CHECK_EQ(rd(), 0x1c);           /* room 8: the hook, once */
+    CHECK_EQ(i8042_model_kbd_room(&M), 8);
+    CHECK_EQ(room_calls, 1);
+    CHECK_EQ(rd(), 0x1c);
+    CHECK_EQ(room_calls, 1);        /* more room is no new call */
+    EXPECT(false, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x00);
+    CHECK_EQ(i8042_model_kbd_room(&M), 16);
+    CHECK_EQ(room_calls, 1);
+    /* Room 8 takes Pause whole. */
+    set_ctr(0x10);
+    for (unsigned i = 0; i < 8; i++)
+        key(I8042_HID_A, true);
+    key(I8042_HID_PAUSE, true);
+    CHECK_EQ(i8042_model_kbd_room(&M), 0);
+    /* Replies queued past the key bytes: the room stays 0. */
+    kbd_cmd(0xee);
+    kbd_cmd(0xee);
+    CHECK_EQ(M.s.kbd.q.len, 18);
+    CHECK_EQ(i8042_model_kbd_room(&M), 0);
+    CHECK_EQ(room_calls, 1);
+    /* A keyboard reset (0xFF) empties the buffer: FA AA left, room 14. */
+    kbd_cmd(0xff);
+    CHECK_EQ(i8042_model_kbd_room(&M), 14);
+    CHECK_EQ(room_calls, 2);
+    /* A save with room; restored over a full buffer, it calls the hook. */
+    CHECK_EQ(i8042_model_save(&M, &s, sizeof s), sizeof s);
+    for (unsigned i = 0; i < 14; i++)
+        key(I8042_HID_A, true);
+    CHECK_EQ(i8042_model_kbd_room(&M), 0);
+    CHECK_EQ(room_calls, 2);
+    CHECK_EQ(i8042_model_restore(&M, &s, sizeof s), sizeof s);
+    CHECK_EQ(i8042_model_kbd_room(&M), 14);
+    CHECK_EQ(room_calls, 3);
+    /* A restored full buffer tells nothing; a refused image neither. */
+    for (unsigned i = 0; i < 14; i++)
+        key(I8042_HID_A, true);
+    CHECK_EQ(i8042_model_save(&M, &s, sizeof s), sizeof s);
+    CHECK_EQ(i8042_model_restore(&M, &s, sizeof s), sizeof s);
+    CHECK_EQ(room_calls, 3);
+    s.version++;
+    CHECK_EQ(i8042_model_restore(&M, &s, sizeof s), -1);
+    CHECK_EQ(room_calls, 3);
+    /* A reset of the machine with the buffer full: room 16, one call. */
+    i8042_model_reset(&M);
+    CHECK_EQ(i8042_model_kbd_room(&M), 16);
+    CHECK_EQ(room_calls, 4);
+    i8042_model_reset(&M);
+    CHECK_EQ(room_calls, 4);        /* it had room: no call */
+    /* No hook: nothing to call. */
+    i8042_model_init(&M, NULL);
+    for (unsigned i = 0; i < 16; i++)
+        (void)i8042_model_key(&M, I8042_HID_A, true);
+    set_ctr(0x00);
+    for (unsigned i = 0; i < 16; i++)
+        (void)rd();
+    CHECK_EQ(i8042_model_kbd_room(&M), 16);
 }
 
 /* ---- the mouse --------------------------------------------------------- */
@@ -1329,7 +1412,7 @@ CHECK_MAIN(TEST_ENTRY(power_on), TEST_ENTRY(controller_ram), TEST_ENTRY(controll
            TEST_ENTRY(loop_commands), TEST_ENTRY(empty_reads), TEST_ENTRY(widths_and_offsets),
            TEST_ENTRY(reset_line), TEST_ENTRY(reset_in_hook), TEST_ENTRY(linux_probe),
            TEST_ENTRY(kbd_commands), TEST_ENTRY(atkbd_probe), TEST_ENTRY(keys_set2),
-           TEST_ENTRY(keys_translated), TEST_ENTRY(keys_set1_and_set3), TEST_ENTRY(key_overrun),
+           TEST_ENTRY(keys_translated), TEST_ENTRY(keys_set1_and_set3), TEST_ENTRY(key_overrun), TEST_ENTRY(kbd_room),
            TEST_ENTRY(mouse_commands), TEST_ENTRY(intellimouse), TEST_ENTRY(mouse_packets),
            TEST_ENTRY(mouse_remote), TEST_ENTRY(sharing_the_buffer), TEST_ENTRY(save_restore),
            TEST_ENTRY(contract_types), TEST_ENTRY(random_guest), TEST_ENTRY(random_restore),

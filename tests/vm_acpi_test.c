@@ -284,7 +284,7 @@ static uint64_t check_fadt(const uint8_t *ram, uint64_t pa)
     CHECK_EQ(f[93], 0);                      /* GPE1_BLK_LEN */
     CHECK_EQ(acpi_get16(f + 96), 101);       /* P_LVL2_LAT: no C2 */
     CHECK_EQ(acpi_get16(f + 98), 1001);      /* P_LVL3_LAT: no C3 */
-    CHECK_EQ(acpi_get16(f + 109), 0x5);      /* legacy devices, no VGA, no 8042 */
+    CHECK_EQ(acpi_get16(f + 109), 0x7);      /* legacy devices, an 8042, no VGA */
     CHECK_EQ(acpi_get32(f + 112), 0x475);    /* WBINVD, C1, no buttons, FIX_RTC, RESET_REG_SUP */
     CHECK_EQ(acpi_get32(f + 112) & (1u << 10), 1u << 10);
     CHECK_EQ(acpi_get32(f + 112) & (1u << 8), 0); /* TMR_VAL_EXT clear: 24 bits */

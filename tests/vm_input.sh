@@ -17,7 +17,7 @@ set -u
 cases="missing-file empty-file one-byte truncated not-elf wrong-arch directory
 no-pvh-note segment-past-ram unknown-flag missing-value missing-cmdline-value
 zero-mem huge-mem non-numeric-mem negative-mem small-mem big-mem unaligned-mem
-long-cmdline no-kernel extra-arg help"
+long-cmdline no-kernel extra-arg bad-input-mode missing-input-value help"
 
 fail() { echo "FAIL $case: $*"; exit 1; }
 
@@ -74,7 +74,7 @@ help_case() {
     rc=$?
     [ "$rc" -eq 0 ] || fail "--help exited $rc, want 0"
     [ ! -s "$tmp/stderr" ] || fail "--help wrote to stderr: $(head -c 200 "$tmp/stderr")"
-    for word in -m --mem -c --cmdline -h --help KERNEL 0xf4; do
+    for word in -m --mem -c --cmdline --input keyboard -h --help KERNEL 0xf4; do
         grep -qe "$word" "$tmp/stdout" || fail "--help does not mention $word"
     done
     for status in 2 4 6 8 10; do
@@ -109,6 +109,8 @@ run_case() {
     long-cmdline) expect 2 'command line.*4096 bytes' -c "$(zeros 4096 | tr '\0' x)" "$k" ;;
     no-kernel) expect 2 'no KERNEL' ;;
     extra-arg) expect 2 "extra argument" "$k" "$tmp/other.elf" ;;
+    bad-input-mode) expect 2 "bad --input 'mouse'.*serial.*keyboard" --input mouse "$k" ;;
+    missing-input-value) expect 2 'option --input needs a value' "$k" --input ;;
     help) help_case ;;
     *) fail "unknown case (see vm_input.sh --list)" ;;
     esac

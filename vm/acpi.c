@@ -240,8 +240,9 @@ static void put_fadt(uint8_t *p, uint64_t dsdt)
     put_fadt_reset(p);
     acpi_put16(p + ACPI_FADT_P_LVL2_LAT, LAT_C2_NONE);
     acpi_put16(p + ACPI_FADT_P_LVL3_LAT, LAT_C3_NONE);
-    acpi_put16(p + ACPI_FADT_IAPC_BOOT_ARCH,
-               ACPI_FADT_BOOT_LEGACY_DEVICES | ACPI_FADT_BOOT_VGA_NOT_PRESENT);
+    acpi_put16(p + ACPI_FADT_IAPC_BOOT_ARCH,        /* the board has an i8042 */
+               ACPI_FADT_BOOT_LEGACY_DEVICES | ACPI_FADT_BOOT_8042 |
+               ACPI_FADT_BOOT_VGA_NOT_PRESENT);
     acpi_put32(p + ACPI_FADT_FLAGS, flags);
     p[ACPI_FADT_MINOR_VERSION] = FADT_MINOR;
     acpi_put64(p + ACPI_FADT_X_DSDT, dsdt);

@@ -96,6 +96,15 @@ static void com1_room(void *ctx)
         b->hooks.console_room(b->hooks.ctx);
 }
 
+/* The keyboard's buffer has room again: the host's keys may go on. */
+static void kbd_room(void *ctx)
+{
+    struct board *b = ctx;
+
+    if (b->hooks.kbd_room)
+        b->hooks.kbd_room(b->hooks.ctx);
+}
+
 static void model_wake(void *ctx)
 {
     struct board *b = ctx;
@@ -281,7 +290,7 @@ bool board_init(struct board *b, const struct board_hooks *h)
 {
     const uart16550_model_hooks com1_hooks = { com1_tx, com1_irq, com1_room, board_now,
                                                model_wake, b };
-    const i8042_model_hooks kbd_hooks = { kbd_irq, aux_irq, kbd_reset, NULL, b };
+    const i8042_model_hooks kbd_hooks = { kbd_irq, aux_irq, kbd_reset, NULL, kbd_room, b };
     /* The controllers' outputs are the board's edge itself: their hooks are
        the caller's, with the caller's context (NULL ones stay NULL, which
        the models skip). */
@@ -363,6 +372,11 @@ bool board_key(struct board *b, uint8_t hid_usage, bool pressed)
 bool board_mouse(struct board *b, int dx, int dy, int dz, uint8_t buttons)
 {
     return i8042_model_mouse(&b->kbd, dx, dy, dz, buttons);
+}
+
+unsigned board_kbd_room(const struct board *b)
+{
+    return i8042_model_kbd_room(&b->kbd);
 }
 
 void board_set_wall(struct board *b, int64_t unix_seconds, uint32_t ns)

@@ -94,6 +94,9 @@ struct board_hooks {
     bool (*console_tx)(void *ctx, uint8_t byte);
     /* COM1 can take received bytes again after it could not. */
     void (*console_room)(void *ctx);
+    /* The keyboard's buffer has room for a key again after it had not
+       (the i8042's kbd_room hook; see board_kbd_room()). */
+    void (*kbd_room)(void *ctx);
     /* The guest asked to stop with this exit status (debug-exit). */
     void (*exit)(void *ctx, int status);
     /* ISA line `line` changed level (a tap for observers: qtest's
@@ -131,6 +134,10 @@ void board_console_resume(struct board *b);
    queue was full (the key is lost, as on a real keyboard). */
 bool board_key(struct board *b, uint8_t hid_usage, bool pressed);
 bool board_mouse(struct board *b, int dx, int dy, int dz, uint8_t buttons);
+/* Bytes of key codes the keyboard's buffer takes now (i8042.h's
+   i8042_model_kbd_room()); with less than a key needs, wait for the
+   kbd_room hook rather than lose the key. */
+unsigned board_kbd_room(const struct board *b);
 
 /* The battery-backed clock reads this UTC time now (unix seconds and ns):
    the host's wall clock under KVM, a fixed time for a test. Before any

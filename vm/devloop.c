@@ -90,16 +90,25 @@ static uint64_t loop_now(void *ctx)
     return platform_now();
 }
 
-/* COM1 has room again after it had none: held input may go on. */
-static void loop_console_room(void *ctx)
+/* The device input goes to has room again after it had too little: held
+   input may go on. */
+static void input_room(struct vm *vm, enum input_mode from)
 {
-    struct vm *vm = ctx;
-
-    if (vm->loop.input_held) {
+    if (vm->loop.input_held && vm->loop.input_mode == from) {
         vm->loop.input_held = false;
         vm->loop.input_resume = true;
         platform_irq_trigger(HOST_IRQ_VCPU);
     }
+}
+
+static void loop_console_room(void *ctx)
+{
+    input_room(ctx, INPUT_SERIAL);
+}
+
+static void loop_kbd_room(void *ctx)
+{
+    input_room(ctx, INPUT_KEYBOARD);
 }
 
 /* A model's deadline moved earlier: poll the board again. */
@@ -140,6 +149,7 @@ void devloop_board_hooks(struct vm *vm, struct board_hooks *h)
 {
     h->now = loop_now;
     h->console_room = loop_console_room;
+    h->kbd_room = loop_kbd_room;
     h->console_tx = loop_console_tx;
     h->wake = loop_wake;
     h->ctx = vm;
@@ -264,6 +274,91 @@ static int output_open(void)
 
 /* ---- host input ------------------------------------------------------------ */
 
+/* Keyboard input first, then the one read path both kinds share. */
+
+//! [kbd-input]
+/* With --input keyboard a byte of input is a character typed on a US
+   keyboard: its key pressed and released, left Shift pressed around it if
+   the character is a shifted one. KBD_CHAR_MAX is the most buffer bytes
+   one character can take in any scan code set: Shift's make and break
+   codes and the key's, which for every key a character types are 1 and 2
+   bytes in sets 2 and 3 (1 and 1 in set 1): 6. Input is read in whole
+   characters of that size, and held while the buffer has less; the
+   keyboard's kbd_room hook comes at 8 bytes (I8042_KEY_CODES_MAX), which
+   is more, so a held input always hears of room. */
+#define KBD_CHAR_MAX 6u
+_Static_assert(KBD_CHAR_MAX <= I8042_KEY_CODES_MAX, "held keyboard input must hear kbd_room");
+
+/* The buffer bytes character `c` takes in scan code set `set`, 0 if no key
+   types it. DEL, what a terminal's Backspace key sends, is Backspace. */
+static unsigned kbd_char_bytes(unsigned set, uint8_t c, uint8_t *usage, bool *shift)
+{
+    uint8_t codes[8];
+    unsigned n;
+
+    if (c == 0x7f)
+        c = '\b';
+    *usage = c < 0x80 ? i8042_ascii_to_hid((char)c, shift) : 0;
+    if (!*usage)
+        return 0;
+    n = i8042_scancodes(set, *usage, true, codes) + i8042_scancodes(set, *usage, false, codes);
+    if (*shift)
+        n += i8042_scancodes(set, I8042_HID_LSHIFT, true, codes) +
+             i8042_scancodes(set, I8042_HID_LSHIFT, false, codes);
+    return n;
+}
+
+/* Type `c` (lock held): 1 if typed (or lost to a keyboard the guest turned
+   off, as on a real one), 0 if its codes do not fit the buffer now, -1 if
+   no key types it. */
+static int kbd_type(struct vm *vm, uint8_t c)
+{
+    uint8_t usage;
+    bool shift;
+    unsigned n = kbd_char_bytes(vm->board.kbd.s.kbd.set, c, &usage, &shift);
+
+    if (!n)
+        return -1;
+    if (n > board_kbd_room(&vm->board))
+        return 0;
+    if (shift)
+        (void)board_key(&vm->board, I8042_HID_LSHIFT, true);
+    (void)board_key(&vm->board, usage, true);
+    (void)board_key(&vm->board, usage, false);
+    if (shift)
+        (void)board_key(&vm->board, I8042_HID_LSHIFT, false);
+    return 1;
+}
+//! [kbd-input]
+
+/* Bytes no key types are dropped, with a warning at most once a second
+   (a binary file piped in must not flood stderr) that counts them all.
+   Device loop only. */
+static void kbd_dropped(struct vm *vm, uint8_t first, unsigned n)
+{
+    struct devloop *l = &vm->loop;
+    uint64_t now = platform_now();
+
+    l->input_dropped += n;
+    if (l->drop_warned && now - l->drop_warned_at < timer_ms(1000))
+        return;
+    fprintf(stderr, "bbvm: warning: input byte 0x%02x types no key on a US keyboard: "
+            "dropped (%llu so far; this warning at most once a second)\n", first,
+            (unsigned long long)l->input_dropped);
+    l->drop_warned = true;
+    l->drop_warned_at = now;
+}
+
+/* How many bytes of input the device can take now (lock held): the UART's
+   free FIFO places, or the whole characters the keyboard's buffer has
+   room for. */
+static unsigned input_room_now(struct vm *vm)
+{
+    if (vm->loop.input_mode == INPUT_KEYBOARD)
+        return board_kbd_room(&vm->board) / KBD_CHAR_MAX;
+    return uart16550_model_rx_space(&vm->board.com1);
+}
+
 //! [input]
 /* Host input is one read request at a time: an async_work (@ref async)
    whose backend is the input line. Submitting it turns the line on; when
@@ -302,7 +397,7 @@ static void on_input(void *ctx, unsigned irq)
     if (async_state_of(&vm->loop.input_work) != ASYNC_LIVE)
         return;
     pthread_mutex_lock(&vm->lock);
-    room = uart16550_model_rx_space(&vm->board.com1);
+    room = input_room_now(vm);
     pthread_mutex_unlock(&vm->lock);
     if (room > sizeof vm->loop.in_buf)
         room = sizeof vm->loop.in_buf;
@@ -311,20 +406,37 @@ static void on_input(void *ctx, unsigned irq)
                    !room ? -EAGAIN : n < 0 ? -errno : (int)n);
 }
 
-/* Move what was read into the UART; true if it took it all and has room
-   for more. Device loop only. */
+/* Move what was read into the UART or onto the keyboard; true if it took
+   it all and has room for more. Device loop only. */
 static bool input_push(struct vm *vm)
 {
+    struct devloop *l = &vm->loop;
+    unsigned dropped = 0;
+    uint8_t first = 0;
     bool held;
 
     pthread_mutex_lock(&vm->lock);
-    while (vm->loop.in_pos < vm->loop.in_len && uart16550_model_rx_space(&vm->board.com1) > 0)
-        uart16550_model_receive(&vm->board.com1, vm->loop.in_buf[vm->loop.in_pos++]);
-    if (vm->loop.in_pos == vm->loop.in_len)
-        vm->loop.in_pos = vm->loop.in_len = 0;
-    held = vm->loop.in_len > 0 || uart16550_model_rx_space(&vm->board.com1) == 0;
-    vm->loop.input_held = held;
+    if (l->input_mode == INPUT_KEYBOARD) {
+        while (l->in_pos < l->in_len) {
+            int r = kbd_type(vm, l->in_buf[l->in_pos]);
+
+            if (r == 0)
+                break;                          /* no room: wait for kbd_room */
+            if (r < 0 && !dropped++)
+                first = l->in_buf[l->in_pos];
+            l->in_pos++;
+        }
+    } else {
+        while (l->in_pos < l->in_len && uart16550_model_rx_space(&vm->board.com1) > 0)
+            uart16550_model_receive(&vm->board.com1, l->in_buf[l->in_pos++]);
+    }
+    if (l->in_pos == l->in_len)
+        l->in_pos = l->in_len = 0;
+    held = l->in_len > 0 || input_room_now(vm) == 0;
+    l->input_held = held;
     pthread_mutex_unlock(&vm->lock);
+    if (dropped)
+        kbd_dropped(vm, first, dropped);
     return !held;
 }
 
@@ -345,6 +457,8 @@ static void input_done(async_work *w, int result)
             fprintf(stderr, "bbvm: warning: reading input: %s; no more input\n",
                     strerror(-result));
         host_irq_attach_fd(PLATFORM_CONSOLE_IRQ, -1);   /* end of input */
+        if (vm->loop.input_fd != STDIN_FILENO)
+            close(vm->loop.input_fd);
         vm->loop.input_fd = -1;
         return;
     }
@@ -387,7 +501,28 @@ static int input_open(void)
     return fd >= 0 ? fd : STDIN_FILENO;
 }
 
-void devloop_init(struct vm *vm, bool input)
+bool devloop_input_start(struct vm *vm, enum input_mode input)
+{
+    struct devloop *l = &vm->loop;
+
+    if (l->input_fd >= 0 || input == INPUT_NONE || !input_usable())
+        return false;
+    /* No lock: no other thread touches the board yet (devloop_init runs
+       before the board lock and the vCPU thread exist; a test restarts
+       input between runs). */
+    l->input_mode = input;
+    l->input_held = l->input_resume = false;
+    l->in_pos = l->in_len = 0;
+    l->input_fd = input_open();
+    host_irq_attach_fd(PLATFORM_CONSOLE_IRQ, l->input_fd);
+    /* A terminal of ours gives the guest every byte as it is typed
+       (term.h: raw input, restored on every way out). */
+    term_raw(STDIN_FILENO);
+    input_read(vm);
+    return true;
+}
+
+void devloop_init(struct vm *vm, enum input_mode input)
 {
     static const struct boot_info host = { "host", "bbvm", "standard input", 0, "" };
     struct devloop *l = &vm->loop;
@@ -397,17 +532,11 @@ void devloop_init(struct vm *vm, bool input)
     async_init(&l->rt, &l->irqs);
     platform_init(&host, &l->irqs);
     l->input_fd = -1;
-    if (input && input_usable()) {
-        l->input_fd = input_open();
-        host_irq_attach_fd(PLATFORM_CONSOLE_IRQ, l->input_fd);
-        /* A terminal of ours gives the guest every byte as it is typed
-           (term.h: raw input, restored on every way out). */
-        term_raw(STDIN_FILENO);
-    }
+    l->input_mode = INPUT_NONE;
     /* Lines start masked: the input line is on while a read is asked for. */
     irq_register(&l->irqs, PLATFORM_CONSOLE_IRQ, on_input, vm);
     async_work_init(&l->input_work, &input_ops, input_done, vm);
-    input_read(vm);
+    (void)devloop_input_start(vm, input);
     irq_register(&l->irqs, HOST_IRQ_VCPU, on_vcpu_event, vm);
     l->out_fd = output_open();
     if (l->out_fd >= 0)
@@ -450,9 +579,10 @@ void devloop_run(struct vm *vm, bool (*done)(const struct vm *vm))
 
 void devloop_print_stats(const struct vm *vm)
 {
-    fprintf(stderr, "bbvm: device loop: %llu passes, %llu waits; input %llu bytes; "
-            "output %llu bytes, %llu waits for stdout\n",
+    fprintf(stderr, "bbvm: device loop: %llu passes, %llu waits; input %llu bytes "
+            "(%llu with no key dropped); output %llu bytes, %llu waits for stdout\n",
             (unsigned long long)vm->loop.passes, (unsigned long long)vm->loop.waits,
-            (unsigned long long)vm->loop.input_bytes, (unsigned long long)vm->loop.output_bytes,
+            (unsigned long long)vm->loop.input_bytes,
+            (unsigned long long)vm->loop.input_dropped, (unsigned long long)vm->loop.output_bytes,
             (unsigned long long)vm->loop.output_waits);
 }

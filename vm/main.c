@@ -8,6 +8,19 @@
    enters the kernel as the PVH boot ABI says (Xen docs/misc/pvh.pandoc), and
    serves its port I/O until the guest asks to stop or fails.
 
+   STANDARD INPUT
+   By default (--input serial) standard input feeds COM1's receiver, byte
+   for byte. With --input keyboard it types on the i8042's PS/2 keyboard
+   instead: each byte is the US-layout key that types it (i8042.h's
+   i8042_ascii_to_hid()), pressed and released, with left Shift pressed
+   around it where the character needs it; '\n' and '\r' are Enter, DEL
+   (a terminal's Backspace key) is Backspace; a byte no key types is
+   dropped, with a warning on stderr at most once a second.
+   Either way only as much is read as the device has room for (16 bytes
+   of the UART's FIFO, whole keys of the keyboard's 16-byte buffer), so a
+   guest that does not read holds the rest in the host's pipe or terminal
+   and nothing is lost. -n/--no-input leaves standard input alone.
+
    EXIT STATUS
    Odd statuses belong to the guest, even ones to the monitor, so they never
    collide:
@@ -94,7 +107,9 @@ static const char help_text[] =
     "with one vCPU (its LAPIC in KVM), an 8259 pair, an IOAPIC at 0xfec00000, the\n"
     "ACPI PM registers and PM timer at port 0x600, ACPI tables describing them, a\n"
     "16550 UART at port 0x3f8 fed by standard input and writing to standard output,\n"
-    "and an isa-debug-exit device at port 0xf4 (as in QEMU) that ends the run.\n"
+    "an i8042 keyboard controller at ports 0x60/0x64 with a PS/2 keyboard (which\n"
+    "standard input types on with --input keyboard) and mouse, and an\n"
+    "isa-debug-exit device at port 0xf4 (as in QEMU) that ends the run.\n"
     "\n"
     "Options:\n"
     "  -m, --mem SIZE      guest RAM in bytes; a K, M or G suffix multiplies by\n"
@@ -104,6 +119,12 @@ static const char help_text[] =
     "  -n, --no-input      leave standard input alone (by default it feeds the\n"
     "                      UART's receiver, from the start: bytes that arrive\n"
     "                      before the guest sets the UART up may be lost)\n"
+    "      --input serial|keyboard  where standard input goes: serial (the\n"
+    "                      default) feeds COM1's receiver; keyboard types each\n"
+    "                      byte on the PS/2 keyboard as the US-layout key for it\n"
+    "                      (Shift around it as needed, newline is Enter; a byte no\n"
+    "                      key types is dropped with a warning). Only as much is\n"
+    "                      read as the device has room for.\n"
     "  -s, --stats         at the end, print to stderr each device's access counts,\n"
     "                      the device loop's passes and input, and the vCPU's\n"
     "                      exits and kicks\n"
@@ -276,6 +297,15 @@ static const char *check_qtest(const char *v)
     return v;
 }
 
+static enum input_mode parse_input(const char *v)
+{
+    if (strcmp(v, "serial") == 0)
+        return INPUT_SERIAL;
+    if (strcmp(v, "keyboard") == 0)
+        return INPUT_KEYBOARD;
+    usage_error("bad --input '%.64s': want --input serial or --input keyboard", v);
+}
+
 static void set_kernel(struct options *o, const char *path)
 {
     if (o->kernel)
@@ -307,6 +337,8 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->qtest = check_qtest(a + 8);
         else if (strcmp(a, "-n") == 0 || strcmp(a, "--no-input") == 0)
             o->no_input = true;
+        else if ((v = long_value(argc, argv, &i, "--input")))
+            o->input = parse_input(v);
         else if ((v = long_value(argc, argv, &i, "--kvm-device")))
             o->kvm_device = v;
         else if ((v = long_value(argc, argv, &i, "--rtc-base"))) {
@@ -446,7 +478,7 @@ static int kvm_main(struct vm *vm)
     kvm_setup_guest(vm);
     kvm_board_hooks(vm, &h);
     devloop_board_hooks(vm, &h);
-    devloop_init(vm, !vm->opt.no_input);
+    devloop_init(vm, vm->opt.no_input ? INPUT_NONE : vm->opt.input);
     board_build(vm, &h);
     if ((err = pthread_mutex_init(&vm->lock, NULL)) != 0)
         die(STATUS_HOST, "board lock: %s", strerror(err));

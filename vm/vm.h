@@ -49,6 +49,13 @@ enum {
 __attribute__((format(printf, 2, 3), noreturn))
 void die(int status, const char *fmt, ...);
 
+/* Where standard input goes (--input; -n: nowhere). */
+enum input_mode {
+    INPUT_SERIAL,       /* bytes into COM1's receiver (the default) */
+    INPUT_KEYBOARD,     /* key presses and releases on the i8042's keyboard */
+    INPUT_NONE          /* standard input is left alone */
+};
+
 /* What the operator asked for (main.c checks it all before anything runs). */
 struct options {
     uint64_t mem;
@@ -61,6 +68,7 @@ struct options {
     bool stats;
     bool check_kvm;
     bool no_input;
+    enum input_mode input;      /* --input (INPUT_SERIAL unless told) */
 };
 
 /* Why the device loop brought the vCPU thread out of KVM_RUN. */
@@ -91,13 +99,18 @@ struct devloop {
     async_rt rt;
     timer board_timer;                  /* the models' next deadline */
     timer watchdog;                     /* once a second: is the guest dead? */
-    bool input_held;                    /* stdin waits for room in the RX FIFO */
+    enum input_mode input_mode;         /* where input goes: the UART or the keyboard */
+    bool input_held;                    /* stdin waits for room in the RX FIFO
+                                           or the keyboard's buffer */
     bool input_resume;                  /* ... and the guest has made some */
     int input_fd;                       /* where input comes from; -1: none */
     async_work input_work;              /* the one read asked for at a time */
-    uint8_t in_buf[64];                 /* read, not yet taken by the UART */
+    uint8_t in_buf[64];                 /* read, not yet taken by the UART or keyboard */
     unsigned in_pos, in_len;
-    uint64_t input_bytes;               /* host input handed to the UART */
+    uint64_t input_bytes;               /* host input read for the guest */
+    uint64_t input_dropped;             /* keyboard input: bytes with no key */
+    bool drop_warned;                   /* ... a warning was printed, */
+    uint64_t drop_warned_at;            /* ... at this time */
     /* Guest output on its way to standard output: a ring the UART's tx
        hook fills (any thread, lock held) and the loop empties with
        non-blocking writes. Full, it refuses the byte and the UART keeps it
@@ -114,7 +127,8 @@ struct devloop {
 /* One run. `lock` covers the board and these fields the two threads
    share: vcpu.pic_int, vcpu.routed, vcpu.stopped, vcpu.status,
    loop.input_held, loop.input_resume and the output ring (loop.out_head,
-   out_len, out_refused). vcpu.finished and vcpu.kicks are atomic;
+   out_len, out_refused); loop.input_mode, which the room hooks read, is
+   set only while no other thread runs. vcpu.finished and vcpu.kicks are atomic;
    loop.in_* and the loop's runtime belong to the device loop thread. */
 struct vm {
     struct options opt;
@@ -149,7 +163,12 @@ void kvm_print_stats(const struct vm *vm);
 
 /* devloop.c */
 void devloop_finish(struct vm *vm);     /* the run is over: output still held goes out */
-void devloop_init(struct vm *vm, bool input);
+void devloop_init(struct vm *vm, enum input_mode input);
+/* Standard input feeds the guest as `input` says, from now on (once per
+   run by devloop_init(); again after the last input has ended, for a
+   test), while no other thread touches the board. False if standard input is not usable (closed, write-only, a
+   terminal we do not own) or `input` is INPUT_NONE. */
+bool devloop_input_start(struct vm *vm, enum input_mode input);
 void devloop_board_hooks(struct vm *vm, struct board_hooks *h); /* the loop's part */
 void devloop_run(struct vm *vm, bool (*done)(const struct vm *vm));
 void devloop_print_stats(const struct vm *vm);

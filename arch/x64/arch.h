@@ -168,4 +168,44 @@ void x64_reset(void);
 enum { X64_IRQCHIP_IOAPIC, X64_IRQCHIP_PIC };
 extern int x64_irqchip;
 void lapic_lint0_extint(void);
+
+/* kbd.c: the PS/2 keyboard and mouse on the i8042 (hdr/i8042.h). */
+struct x64_kbd_hooks {
+    /* A key went down or up: its HID usage (page 7), and for a press the
+       character a US keyboard types with it, Shift applied, else 0. */
+    void (*key)(void *ctx, uint8_t usage, bool pressed, char c);
+    /* One mouse packet: right and up are positive; I8042_PKT_* buttons. */
+    void (*mouse)(void *ctx, int dx, int dy, unsigned buttons);
+    void *ctx;                /* passed to both; either hook may be NULL */
+};
+
+struct x64_kbd_info {
+    int probe;                /* i8042_drv_init(): 1 mouse port, 0 none, < 0 no controller */
+    uint8_t ctr;              /* the command byte the kernel runs with */
+    uint8_t set;              /* the set the keyboard says it sends (2), 0 if no answer */
+    bool translated;          /* the controller translates: set 1 is decoded */
+    bool mouse;               /* the mouse acknowledged reporting on */
+    uint8_t mouse_id;         /* its ID: 0, 3 or 4 (the packet format) */
+    unsigned kbd_irq, aux_irq; /* the irq numbers (GSIs) of ISA IRQ 1 and 12 */
+};
+
+struct x64_kbd_stats {
+    uint32_t irqs;            /* handler calls, both lines */
+    uint32_t rearms;          /* calls that left bytes and raised their line again */
+    uint32_t kbd_bytes, aux_bytes;
+    uint32_t keys;            /* key events decoded (presses and releases) */
+    uint32_t packets;         /* mouse packets assembled */
+    uint32_t overruns;        /* the keyboard's overrun code: keys it lost */
+};
+
+/* Set up the controller (Linux's probe order), the keyboard in scan code
+   set 2, translated by the controller (`raw` false, as PC firmware leaves
+   it) or not, the mouse's reporting if the mouse port works, and take IRQ
+   1 and 12; then `*h`'s hooks run from the loop for every key and packet.
+   True if the keyboard is ready; `*info` (if not NULL) says what was
+   found, also when it is not. Once, after kernel_init(), before the loop
+   runs: the device commands poll, with interrupts off. Not ISR-safe. */
+bool x64_kbd_init(bool raw, const struct x64_kbd_hooks *h, struct x64_kbd_info *info);
+/* The counters since x64_kbd_init(). Any context. */
+const struct x64_kbd_stats *x64_kbd_stats(void);
 #endif
