@@ -20,7 +20,9 @@ struct boot_info {
     const char *cmdline;    /* kernel command line, "" if none */
 };
 
-/* Write one byte to the boot console. Polled; never enables interrupts. */
+/* Write one byte to the boot console. Works from any context and never
+   enables interrupts: polled, or (x64, once its console is started) queued
+   for the transmit interrupt, and polled again whenever interrupts are off. */
 void platform_putc(char c);
 
 /* End the run: report `status` to whoever started us (QEMU, our monitor)

@@ -52,6 +52,11 @@ _Noreturn void kmain(const struct boot_info *bi)
     kernel_loop(all_events, &want);
     kprintf("demo: %llu loop passes, %llu waits for an interrupt\n",
             (unsigned long long)kernel_stats.iterations, (unsigned long long)kernel_stats.waits);
+#ifdef ARCH_DEMO_INTERACTIVE
+    /* An arch that has one (x64): with `interactive` on the command line,
+       a console to type into; it returns on `quit`. */
+    arch_demo_interactive(bi);
+#endif
     kprintf("breadboard: boot complete, exiting with status 0\n");
     platform_exit(0);
 }

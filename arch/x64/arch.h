@@ -23,7 +23,7 @@
 #define PLATFORM_TIMER_IRQ 0xbf    /* vector 0xef: the LAPIC timer */
 /* COM1 is ISA IRQ4 (UART16550_PC_COM1_IRQ); its irq number is the GSI the
    MADT routes it to (pin 4 on PCs, but the firmware decides), or 4 itself
-   with the 8259 pair. start.c, which owns the UART; valid after
+   with the 8259 pair. console.c, which owns the UART; valid after
    platform_init(), any context. */
 unsigned x64_console_irq(void);
 #define PLATFORM_CONSOLE_IRQ x64_console_irq()
@@ -208,4 +208,67 @@ struct x64_kbd_stats {
 bool x64_kbd_init(bool raw, const struct x64_kbd_hooks *h, struct x64_kbd_info *info);
 /* The counters since x64_kbd_init(). Any context. */
 const struct x64_kbd_stats *x64_kbd_stats(void);
+
+/* console.c: COM1, the console (book/uart16550.md, "The kernel's console").
+   kprintf polls until x64_console_start(), and always with interrupts off
+   (ISRs, faults, exit); once started, with interrupts on it queues into a
+   ring that COM1's THRE interrupt empties, up to 16 bytes at a time, and
+   polls when the ring is full. Input is read with x64_console_read(). */
+struct x64_console_stats {
+    uint32_t irqs;            /* handler calls; each serves IIR's sources until none: */
+    uint32_t rda, cti;        /* receive: FIFO at the trigger level; character timeout */
+    uint32_t thre, rls;       /* transmitter empty; line status (errors) */
+    uint32_t rearms;          /* calls that stopped at their bound and raised the irq again */
+    uint32_t rx_bytes;        /* taken from the receive FIFO */
+    uint32_t rx_stalls;       /* the receive ring was full: ERBFI off until a read */
+    uint32_t tx_irq_bytes;    /* sent by the THRE interrupt */
+    uint32_t tx_polled;       /* sent by polling: not started, irqs off, or the ring full */
+    uint32_t tx_full;         /* writes that found the transmit ring full */
+    uint8_t rx_errors;        /* LSR's OE, PE, FE, BI as RLS interrupts reported them */
+};
+
+/* A read's result when the console is not running (Linux's -EIO). */
+#define X64_CONSOLE_EIO (-5)
+
+/* start.c, first thing: 115200 8N1, FIFOs on with the receive trigger
+   `trig` (UART16550_FCR_TRIG_1, _4, _8 or _14), interrupts off. Polled
+   output works from here on. */
+void x64_console_init(uint8_t trig);
+/* Take COM1's irq (PLATFORM_CONSOLE_IRQ) and run the console by interrupt:
+   the receive FIFO is cleared (earlier input is no one's), ERBFI and ELSI
+   on. False if the controller has no such line. After kernel_init(); not
+   in a kernel that registers PLATFORM_CONSOLE_IRQ itself. Not ISR-safe. */
+bool x64_console_start(void);
+/* Back to polling: IER off, the irq masked, the transmit ring written out,
+   a pending read completed with ASYNC_CANCELLED. Not ISR-safe. */
+void x64_console_stop(void);
+/* Write out the transmit ring by polling and wait (bounded) for the line
+   to go idle. Any context, irqs unchanged: platform_exit() calls it. */
+void x64_console_flush(void);
+/* Read up to `max` (> 0) bytes into `buf`: set up `w` (DEAD) as an item on
+   kernel_rt whose backend is COM1's receive interrupt, and submit it. At
+   the next RDA or CTI, or at once if bytes are waiting, it completes with
+   the count (1..max) and done(w, count) runs from the loop; cancelled
+   (async_cancel, x64_console_stop), with ASYNC_CANCELLED; if the console
+   stopped before the submit took effect, with X64_CONSOLE_EIO. `buf` is
+   the console's until then. One read at a time: false, changing nothing,
+   while another is outstanding, if `w` is not DEAD, or the console is not
+   started. Thread context. */
+struct async_work;
+bool x64_console_read(struct async_work *w, uint8_t *buf, unsigned max,
+                      void (*done)(struct async_work *w, int result), void *ctx);
+/* The counters since boot, and two lines of them, each "TAG: console: ...".
+   Any context. */
+const struct x64_console_stats *x64_console_stats(void);
+void x64_console_print_stats(const char *tag);
+
+/* console.c: the demo kernel's interactive mode (arch/common/kmain.c calls
+   it where ARCH_DEMO_INTERACTIVE is defined, after the demo's events).
+   Returns at once unless the command line has the word `interactive`;
+   then it reads lines from COM1 and the PS/2 keyboard and echoes them,
+   prints mouse packets (and every key with `verbose`), resets the machine
+   on `reboot` and returns on `quit`. */
+#define ARCH_DEMO_INTERACTIVE 1
+struct boot_info;
+void arch_demo_interactive(const struct boot_info *bi);
 #endif

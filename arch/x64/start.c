@@ -1,5 +1,7 @@
 /* start.c - x64 platform: PVH start info, 16550 console on port 0x3f8, exit
-   through the isa-debug-exit port.
+   through the isa-debug-exit port. The console itself is console.c's:
+   polled until a kernel starts it by interrupt, and polled again in faults
+   and at exit.
 */
 //! [expect]
 // expect: breadboard: kernel for x64, entered via PVH
@@ -19,9 +21,7 @@
 #include "acpi.h"
 #include "arch.h"
 
-#define UART16550_IMPLEMENTATION
-#define UART16550_STATIC
-#include "uart16550.h"
+#include "uart16550.h"      /* names only: console.c owns the driver */
 
 #define DEBUG_EXIT_PORT 0xf4   /* QEMU -device isa-debug-exit,iobase=0xf4 */
 
@@ -33,42 +33,13 @@
 
 #define MEMMAP_READ_MAX 128   /* entries read at most, whatever the map claims */
 
-static uint8_t com_read(void *ctx, unsigned reg)
-{
-    return inb((uint16_t)((uintptr_t)ctx + reg));
-}
-
-static void com_write(void *ctx, unsigned reg, uint8_t v)
-{
-    outb((uint16_t)((uintptr_t)ctx + reg), v);
-}
-
-static uart16550_drv com1 = { com_read, com_write, (void *)(uintptr_t)UART16550_PC_COM1_PORT };
-
-unsigned x64_console_irq(void)
-{
-    return x64_isa_gsi(UART16550_PC_COM1_IRQ);
-}
-
-void platform_putc(char c)
-{
-    if (c == '\n')
-        uart16550_drv_putc(&com1, '\r');
-    uart16550_drv_putc(&com1, (uint8_t)c);
-}
-
-void platform_console_irq(bool on)
-{
-    com_write(com1.ctx, UART16550_IER, on ? UART16550_IER_ETBEI : 0);
-    if (!on)
-        com_read(com1.ctx, UART16550_IIR);  /* acknowledges a pending THRE */
-}
-
 /* The port carries status + 1, never 0: QEMU exits (v << 1) | 1, and a
    written 0 would make that 1, which is also what QEMU exits with when it
-   fails to start. Statuses above 126 are reported as 126. */
+   fails to start. Statuses above 126 are reported as 126. Output still
+   queued for the console's transmit interrupt goes out first. */
 _Noreturn void platform_exit(int status)
 {
+    x64_console_flush();
     outb(DEBUG_EXIT_PORT, (uint8_t)((status < 0 || status > 126 ? 126 : status) + 1));
     for (;;) /* no debug-exit device (real hardware): stop here */
         __asm__ volatile("cli; hlt");
@@ -89,7 +60,10 @@ _Noreturn void x64_start(const struct hvm_start_info *si)
 {
     struct boot_info bi = { "x64", "PVH", "16550 at port 0x3f8", 0, "" };
 
-    uart16550_drv_init(&com1, UART16550_DIVISOR_115200);
+    /* The receive interrupt at 8 bytes, as Linux sets a 16550A: half the
+       FIFO left for the time the handler takes to come, and the character
+       timeout for the end of a burst. */
+    x64_console_init(UART16550_FCR_TRIG_8);
     if (!pvh_start_info_valid(si, sizeof *si)) {
         kprintf("x64: bad PVH start info magic %x\n", si ? si->magic : 0);
         platform_exit(2);

@@ -1,11 +1,15 @@
 /* rx-echo.c - host input reaches the guest through the console UART's
    receive interrupt, and none of it is lost (x64 only).
 
-   The kernel turns on COM1's "received data available" interrupt, prints
-   `rx: ready`, and from then on each interrupt's handler (run from the
-   loop) reads the receive buffer while LSR says data is ready, up to one
-   FIFO's worth per interrupt. Every complete line is echoed with its
-   number; a line `end` finishes the test.
+   The kernel starts the interrupt-driven console (arch/x64/console.c:
+   COM1's receive FIFO at a trigger level of 8, RDA and CTI interrupts
+   draining it into a ring), prints `rx: ready`, and from then on keeps
+   one x64_console_read() outstanding on the async runtime: each
+   completion takes what the interrupts drained, and submits the next
+   read. Every complete line is echoed with its number, and the echo goes
+   out through the console's transmit interrupt (THRE refilling the TX
+   FIFO from a ring); a line `end` finishes the test. It prints how many
+   RDA and CTI interrupts brought the input, and how many bytes THRE sent.
 
    The host side is tests/feed: it waits for `rx: ready` in the console
    output, then writes tests/kernel/rx-input.txt into the emulator's stdin,
@@ -13,7 +17,8 @@
    file is about 2 KB, far more than the 16-byte receive FIFO, so the
    emulator must hold input back while the FIFO is full and the guest
    must take many interrupts. A dropped or doubled byte changes the byte
-   count and the checksum (FNV-1a, 32 bits) below, and the echoed lines.
+   count and the checksum (FNV-1a, 32 bits) below, and the echoed lines;
+   a byte lost or reordered on the way out changes the echoed lines.
 
    Booted with `irqchip=pic` on its command line, it takes the same
    interrupts from the 8259 pair (ExtINT through LINT0) instead of the
@@ -35,25 +40,19 @@
 // expect-status: 0
 //! [expect]
 #include "ktest.h"
-#include "uart16550.h"     /* register names only: the console owns the driver */
 
 #define RX_LINE    128
-#define RX_HELD    8       /* lines received but not yet echoed */
+#define RX_READ    64      /* bytes one read asks for */
 #define RX_WAIT_MS 20000   /* for the whole input, once ready */
 
 struct rx {
-    uint32_t bytes, lines, irqs, sum;
-    uint8_t errors;        /* LSR error bits seen: overrun, parity, ... */
-    bool ended, too_long;
-    unsigned len, held;
+    uint32_t bytes, lines, reads, sum;
+    bool ended, too_long, refused;
+    unsigned len;
     char line[RX_LINE];
-    char done[RX_HELD][RX_LINE];   /* complete lines not yet echoed */
+    uint8_t buf[RX_READ];
+    async_work w;
 };
-
-static uint8_t com1_read(unsigned reg)
-{
-    return inb((uint16_t)(UART16550_PC_COM1_PORT + reg));
-}
 
 /* FNV-1a: each byte changes the sum, and so does its position. */
 static uint32_t fnv1a(uint32_t sum, uint8_t c)
@@ -61,29 +60,13 @@ static uint32_t fnv1a(uint32_t sum, uint8_t c)
     return (sum ^ c) * 0x01000193u;
 }
 
-/* Echo the lines the last drain completed. */
-static void rx_echo(struct rx *rx)
-{
-    for (unsigned i = 0; i < rx->held; i++) {
-        rx->lines++;
-        kprintf("rx: line %u: %s\n", rx->lines, rx->done[i]);
-        if (rx->done[i][0] == 'e' && rx->done[i][1] == 'n' && rx->done[i][2] == 'd' &&
-            rx->done[i][3] == 0)
-            rx->ended = true;
-    }
-    rx->held = 0;
-}
-
-/* A complete line is echoed once this interrupt's share of bytes is read:
-   printing is slow (every byte waits for the transmitter), and the FIFO
-   should not sit full behind it. */
 static void rx_line(struct rx *rx)
 {
-    if (rx->held == RX_HELD)
-        rx_echo(rx);
-    for (unsigned i = 0; i <= rx->len; i++)
-        rx->done[rx->held][i] = i < rx->len ? rx->line[i] : 0;
-    rx->held++;
+    rx->line[rx->len] = 0;
+    rx->lines++;
+    kprintf("rx: line %u: %s\n", rx->lines, rx->line);
+    if (rx->line[0] == 'e' && rx->line[1] == 'n' && rx->line[2] == 'd' && rx->line[3] == 0)
+        rx->ended = true;
     rx->len = 0;
 }
 
@@ -99,53 +82,24 @@ static void rx_byte(struct rx *rx, uint8_t c)
         rx->too_long = true;
 }
 
-/* IER is shared with the console's transmit interrupt
-   (platform_console_irq), so only our bit changes. */
-static void rx_enable(bool on)
+/* A read completed (from the loop): its bytes, then the next read. Input
+   after `end` is not ours, so the test stops reading there. */
+static void rx_done_read(async_work *w, int n)
 {
-    uint8_t ier = com1_read(UART16550_IER);
+    struct rx *rx = w->ctx;
 
-    ier = on ? ier | UART16550_IER_ERBFI : ier & ~UART16550_IER_ERBFI;
-    outb(UART16550_PC_COM1_PORT + UART16550_IER, ier);
-}
-
-/* One FIFO's worth per call, then the echo. Reading RBR takes a byte out
-   of the FIFO, and once it is empty the UART drops its line (16550
-   datasheet: RDA clears below the trigger level); a byte arriving later
-   raises a new edge. If bytes are still waiting after our share, the line
-   never dropped, and an edge-triggered pin would not interrupt again: so
-   turn the receive interrupt off and on, which lowers and raises the
-   UART's line, for one more interrupt. Bounded work per call lets timers
-   and other handlers run between calls; and every call is a real device
-   interrupt, however fast the host refills the FIFO (bbvm refills it from
-   another thread while this one reads). */
-static void rx_irq(void *ctx, unsigned irq)
-{
-    struct rx *rx = ctx;
-    uint8_t lsr;
-
-    (void)irq;
-    rx->irqs++;
-    for (unsigned n = 0; n < UART16550_FIFO_SIZE; n++) {
-        lsr = com1_read(UART16550_LSR);
-        if (!(lsr & UART16550_LSR_DR))
-            break;
-        rx->errors |= lsr & (UART16550_LSR_OE | UART16550_LSR_PE | UART16550_LSR_FE |
-                             UART16550_LSR_BI);
-        rx_byte(rx, com1_read(UART16550_RBR));
-    }
-    rx_echo(rx);
-    if (com1_read(UART16550_LSR) & UART16550_LSR_DR) {
-        rx_enable(false);
-        rx_enable(true);
-    }
+    rx->reads++;
+    for (int i = 0; i < n && !rx->ended; i++)
+        rx_byte(rx, rx->buf[i]);
+    if (n >= 0 && !rx->ended && !x64_console_read(w, rx->buf, sizeof rx->buf, rx_done_read, rx))
+        rx->refused = true;
 }
 
 static bool rx_done(void *ctx)
 {
     const struct rx *rx = ctx;
 
-    return rx->ended;
+    return rx->ended || rx->refused;
 }
 
 /* Does the command line hold `word` (space-separated)? */
@@ -167,31 +121,30 @@ static bool cmdline_has(const char *cmdline, const char *word)
 _Noreturn void kmain(const struct boot_info *bi)
 {
     static struct rx rx = { .sum = 0x811c9dc5u };   /* the FNV-1a basis */
+    const struct x64_console_stats *st = x64_console_stats();
 
     if (cmdline_has(bi->cmdline, "irqchip=pic"))
         x64_irqchip = X64_IRQCHIP_PIC;
     kernel_init(bi);
-    check(kernel_irq_register(PLATFORM_CONSOLE_IRQ, rx_irq, &rx),
-          "the controller has no console line");
-    /* Nothing received yet is ours: drop it. At most a FIFO's worth, since
-       a host that (wrongly) sends early would keep the FIFO full. */
-    for (unsigned n = 0; n < UART16550_FIFO_SIZE; n++)
-        if (com1_read(UART16550_LSR) & UART16550_LSR_DR)
-            com1_read(UART16550_RBR);
-    rx_enable(true);
+    /* Nothing received before the start is ours: it clears the FIFO. */
+    check(x64_console_start(), "the controller has no console line");
+    check(x64_console_read(&rx.w, rx.buf, sizeof rx.buf, rx_done_read, &rx),
+          "the console refused the first read");
     kprintf("rx: ready\n");
     run_until(rx_done, &rx, RX_WAIT_MS);
-    rx_enable(false);
+    x64_console_stop();                                   /* polled from here on */
 
-    if (rx.len) {                                         /* a last line without \n */
+    if (rx.len)                                           /* a last line without \n */
         rx_line(&rx);
-        rx_echo(&rx);
-    }
     kprintf("rx: %u bytes, %u lines, checksum 0x%x\n", rx.bytes, rx.lines, rx.sum);
-    kprintf("rx: %u receive interrupts\n", rx.irqs);
+    kprintf("rx: %u interrupts served %u RDA and %u CTI, for %u reads\n", st->irqs, st->rda,
+            st->cti, rx.reads);
+    x64_console_print_stats("rx");
     check(rx.ended, "no `end` line arrived within the time limit");
-    check(rx.irqs > 1, "all the input came with one interrupt");
-    check(!rx.errors, "the UART reported a receive error (overrun, parity, framing, break)");
+    check(!rx.refused, "the console refused a read");
+    check(st->irqs > 1 && st->rda + st->cti > 1, "all the input came with one interrupt");
+    check(st->tx_irq_bytes > 0, "no output went out by the transmit interrupt");
+    check(!st->rx_errors, "the UART reported a receive error (overrun, parity, framing, break)");
     check(!rx.too_long, "a line was longer than the buffer");
     ktest_end("rx-echo");
 }
