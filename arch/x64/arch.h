@@ -208,6 +208,9 @@ struct x64_kbd_stats {
 bool x64_kbd_init(bool raw, const struct x64_kbd_hooks *h, struct x64_kbd_info *info);
 /* The counters since x64_kbd_init(). Any context. */
 const struct x64_kbd_stats *x64_kbd_stats(void);
+/* Reset the machine through the keyboard controller (command 0xFE); returns
+   only if it is still running 100 ms later. */
+void x64_kbd_reboot(void);
 
 /* console.c: COM1, the console (book/uart16550.md, "The kernel's console").
    kprintf polls until x64_console_start(), and always with interrupts off

@@ -433,7 +433,7 @@ static struct {
     struct demo_line serial, kbd;
     async_work rd;
     uint8_t rx[64];
-    bool verbose, quit, reboot;
+    bool verbose, quit, reboot, reboot_kbd;
 } demo;
 
 /* Is `word` one of the command line's space-separated words? */
@@ -472,6 +472,8 @@ static void demo_command(struct demo_line *l)
         demo.quit = true;
     else if (same(l->buf, "reboot"))
         demo.reboot = true;
+    else if (same(l->buf, "reboot kbd"))
+        demo.reboot = demo.reboot_kbd = true;
 }
 
 /* One typed character, from either source: Enter (\r, \n or \r\n) ends
@@ -547,9 +549,16 @@ void arch_demo_interactive(const struct boot_info *bi)
     }
     kprintf("demo: keyboard %s, mouse %s\n", kbd ? "ready" : "not found",
             info.mouse ? "ready" : "not found");
-    kprintf("demo: interactive: type a line (serial or keyboard); 'reboot' resets, "
-            "'quit' ends\n");
+    kprintf("demo: interactive: type a line (serial or keyboard); 'reboot' resets "
+            "('reboot kbd' through the keyboard controller), 'quit' ends\n");
     kernel_loop(demo_done, 0);
+    if (demo.reboot_kbd) {
+        kprintf("demo: reboot: pulsing the reset line through the keyboard controller\n");
+        x64_console_stop();
+        x64_kbd_reboot();
+        kprintf("demo: the machine did not reset\n");
+        platform_exit(1);
+    }
     if (demo.reboot) {
         kprintf("demo: reboot: resetting the machine\n");
         x64_console_stop();              /* the rest is polled: x64_reset() prints */

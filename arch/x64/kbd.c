@@ -213,6 +213,22 @@ bool x64_kbd_init(bool raw, const struct x64_kbd_hooks *h, struct x64_kbd_info *
 }
 //! [kbd-init]
 
+//! [kbd-reboot]
+/* The PC/AT's reset: the keyboard controller pulses the CPU's reset line
+   (command 0xFE), as Linux's reboot=kbd does. The machine resets a moment
+   after the write; this waits 100 ms for it and returns only if it is still
+   running then (no controller, or one that ignores the command). */
+void x64_kbd_reboot(void)
+{
+    uint64_t until;
+
+    (void)i8042_drv_reboot(&kbc);
+    until = platform_now() + 100000000u;
+    while (platform_now() < until)
+        __asm__ volatile("pause");
+}
+//! [kbd-reboot]
+
 const struct x64_kbd_stats *x64_kbd_stats(void)
 {
     return &kbd.stats;
