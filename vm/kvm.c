@@ -96,8 +96,8 @@ void kvm_create(struct vm *vm)
 
 /* State the TSC frequency in CPUID leaf 0x15 (Intel SDM vol. 2, CPUID:
    TSC = ECX * EBX / EAX, ECX being the crystal's Hz): with EAX = EBX = 1 the
-   "crystal" is the TSC itself. Guests then need no PIT to calibrate, which
-   this monitor does not have yet. KVM reports the guest's TSC rate; an AMD
+   "crystal" is the TSC itself. Guests then need no PIT to calibrate (the
+   board has one, but a 10 ms run of exits is slower and less exact). KVM reports the guest's TSC rate; an AMD
    host leaves the leaf empty, and its maximum basic leaf may be below it. */
 static void cpuid_state_tsc(struct kvm_cpuid2 *c, uint32_t tsc_khz)
 {

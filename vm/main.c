@@ -78,6 +78,7 @@ void die(int status, const char *fmt, ...)
     va_list ap;
 
     fflush(stdout); /* the guest's output first, then why it ended */
+    devloop_drain();
     fputs("bbvm: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -486,6 +487,7 @@ static int kvm_main(struct vm *vm)
     devloop_run(vm, kvm_finished);
     status = kvm_join(vm);
     devloop_finish(vm);
+    kvm_report(vm);                     /* a failed guest's report, after its output */
     board_stop(&vm->board);
     return status;
 }

@@ -7,7 +7,8 @@
    Threads: the vCPU thread runs KVM_RUN and serves each exit with the board
    locked (vm->lock); the device loop (devloop.c) calls into the board under
    the same lock. Nothing that can block on the outside world runs under it:
-   guest output is collected during the exit and written after unlocking. */
+   guest output goes into the device loop's ring (devloop.c), which the loop
+   writes out. */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <pthread.h>
@@ -60,23 +61,33 @@ static void dump_regs(const struct vm *vm)
     print_regs(r, sizeof r / sizeof r[0]);
 }
 
-/* The guest cannot go on: say why, show where it was, return `status`. */
+/* The guest cannot go on: note why and return `status`. The report (why,
+   and where it was) waits for kvm_report(), after the run: the guest's
+   last output is still in the device loop's ring when this thread sees
+   the failure (a triple fault comes right after the OUT that printed why),
+   and it must come out first. */
 __attribute__((format(printf, 3, 4)))
-static int guest_failed(const struct vm *vm, int status, const char *fmt, ...)
+static int guest_failed(struct vm *vm, int status, const char *fmt, ...)
 {
     va_list ap;
 
-    fflush(stdout);
-    fputs("bbvm: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(vm->vcpu.report, sizeof vm->vcpu.report, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
-    dump_regs(vm);
+    vm->vcpu.failed = true;
     return status;
 }
 
-static int internal_error(const struct vm *vm)
+void kvm_report(const struct vm *vm)
+{
+    if (!vm->vcpu.failed)
+        return;
+    fflush(stdout);
+    fprintf(stderr, "bbvm: %s\n", vm->vcpu.report);
+    dump_regs(vm);  /* the vCPU thread is done: its registers stay as it left them */
+}
+
+static int internal_error(struct vm *vm)
 {
     const struct kvm_run *run = vm->vcpu.run;
     unsigned n = run->internal.ndata < 4 ? run->internal.ndata : 4;

@@ -88,6 +88,8 @@ struct vcpu {
     int status;                         /* ... with this exit status */
     bool finished;                      /* the vCPU thread is done (atomic) */
     int run_status;                     /* what it ended with */
+    bool failed;                        /* the guest failed (vCPU thread only): */
+    char report[160];                   /* ... why, for kvm_report() */
     uint64_t exits;                     /* KVM_RUN returns, for --stats */
     uint64_t kicks[KICK_REASONS];       /* kvm_kick() calls, by reason */
 };
@@ -128,7 +130,8 @@ struct devloop {
    share: vcpu.pic_int, vcpu.routed, vcpu.stopped, vcpu.status,
    loop.input_held, loop.input_resume and the output ring (loop.out_head,
    out_len, out_refused); loop.input_mode, which the room hooks read, is
-   set only while no other thread runs. vcpu.finished and vcpu.kicks are atomic;
+   set only while no other thread runs. vcpu.failed and vcpu.report are the
+   vCPU thread's until kvm_join(). vcpu.finished and vcpu.kicks are atomic;
    loop.in_* and the loop's runtime belong to the device loop thread. */
 struct vm {
     struct options opt;
@@ -157,12 +160,20 @@ void kvm_setup_guest(struct vm *vm);               /* RAM, CPUID, PVH entry stat
 void kvm_board_hooks(struct vm *vm, struct board_hooks *h); /* the vCPU's part */
 void kvm_start(struct vm *vm);                     /* the vCPU thread */
 int kvm_join(struct vm *vm);                       /* its status */
+/* After kvm_join() and devloop_finish(): if the guest failed, why, on
+   stderr, with its registers, after the guest's own output. */
+void kvm_report(const struct vm *vm);
 void kvm_kick(struct vm *vm, enum kick_reason why);
 bool kvm_finished(const struct vm *vm);
 void kvm_print_stats(const struct vm *vm);
 
 /* devloop.c */
-void devloop_finish(struct vm *vm);     /* the run is over: output still held goes out */
+/* The run is over (no other thread runs): the output ring, then the
+   bytes the UART still holds because the ring was full, go out. */
+void devloop_finish(struct vm *vm);
+/* What the output ring holds goes out now, with blocking writes: die()
+   calls it so that the guest's output comes before the reason. */
+void devloop_drain(void);
 void devloop_init(struct vm *vm, enum input_mode input);
 /* Standard input feeds the guest as `input` says, from now on (once per
    run by devloop_init(); again after the last input has ended, for a
