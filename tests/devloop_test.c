@@ -829,6 +829,51 @@ TEST(output_held_while_nobody_reads)
     pthread_mutex_unlock(&vm.lock);
 }
 
+/* The run ends while the guest's output is held (the ring full, bytes in
+   the UART): devloop_finish() sends the ring, then what the UART still
+   holds, before the monitor exits. Nothing the guest wrote is lost. */
+TEST(output_held_goes_out_at_finish)
+{
+    pthread_t g, r;
+    uint64_t total;
+
+    pthread_mutex_lock(&vm.lock);
+    tx_sent = tx_low = 0;
+    tx_max_ring = 0;
+    tx_ring_at_low = ~0u;
+    tx_goal = OUT_B;
+    pthread_mutex_unlock(&vm.lock);
+    tx_done = rx_done = false;
+    tx_sum = rx_sum = 0;
+    rx_got = rx_bad = 0;
+    CHECK_EQ(pthread_create(&g, NULL, tx_guest, NULL), 0);
+    CHECK(run_until(out_stuck, 20000));
+    /* The guest stops where it is (as it would exit), held. */
+    pthread_mutex_lock(&vm.lock);
+    tx_goal = tx_sent;
+    pthread_mutex_unlock(&vm.lock);
+    pthread_join(g, NULL);
+    pthread_mutex_lock(&vm.lock);
+    total = tx_sent;
+    CHECK_EQ(vm.loop.out_len, RING);
+    CHECK(uart16550_model_tx_held(&vm.board.com1) >= 1);
+    pthread_mutex_unlock(&vm.lock);
+    /* The end of the run, with a reader taking everything. */
+    rx_goal = total;
+    CHECK_EQ(pthread_create(&r, NULL, reader, NULL), 0);
+    devloop_finish(&vm);
+    pthread_join(r, NULL);
+    printf("  finished with %llu bytes written: all %llu read\n", (unsigned long long)total,
+           (unsigned long long)rx_got);
+    CHECK_EQ(rx_got, total);
+    CHECK_EQ(rx_bad, 0);
+    CHECK_EQ(rx_sum, tx_sum);
+    CHECK_EQ(vm.loop.out_len, 0);
+    pthread_mutex_lock(&vm.lock);
+    CHECK_EQ(uart16550_model_tx_held(&vm.board.com1), 0);
+    pthread_mutex_unlock(&vm.lock);
+}
+
 /* ---- 5. done() ends the run ------------------------------------------------ */
 
 static uint64_t finished_at;
@@ -880,4 +925,4 @@ CHECK_MAIN(TEST_ENTRY(init), TEST_ENTRY(input_in_order_with_backpressure),
            TEST_ENTRY(pm_timer_sci_without_access),
            TEST_ENTRY(pit_count_1_does_not_spin_the_loop),
            TEST_ENTRY(watchdog_once_a_second), TEST_ENTRY(output_whole_and_in_order),
-           TEST_ENTRY(output_held_while_nobody_reads), TEST_ENTRY(done_ends_the_run))
+           TEST_ENTRY(output_held_while_nobody_reads), TEST_ENTRY(output_held_goes_out_at_finish), TEST_ENTRY(done_ends_the_run))

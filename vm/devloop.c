@@ -11,6 +11,7 @@
 #define _GNU_SOURCE /* O_NOCTTY via fcntl.h, tcgetpgrp */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,9 +237,16 @@ static void output_drain(void)
 
         if (len > sizeof l->out_buf - head)
             len = sizeof l->out_buf - head;
-        n = write(STDOUT_FILENO, l->out_buf + head, len);
+        n = write(l->out_fd, l->out_buf + head, len);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == EAGAIN) {     /* the ring's fd is non-blocking: wait */
+            struct pollfd p = { .fd = l->out_fd, .events = POLLOUT };
+
+            if (poll(&p, 1, -1) < 0 && errno != EINTR)
+                break;
+            continue;
+        }
         if (n <= 0)
             break;
         l->out_head = (head + (unsigned)n) % sizeof l->out_buf;
