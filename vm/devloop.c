@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -158,6 +159,16 @@ void devloop_board_hooks(struct vm *vm, struct board_hooks *h)
 
 /* ---- guest output ------------------------------------------------------------ */
 
+/* One write to standard output that never blocks: the ring's own
+   non-blocking description, or, for a socket /proc could not reopen, a
+   send() that does not wait (and raises no SIGPIPE). */
+static ssize_t out_write(const struct devloop *l, const void *buf, size_t len)
+{
+    if (l->out_sock)
+        return send(l->out_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return write(l->out_fd, buf, len);
+}
+
 /* Write what the ring holds while standard output takes it; the writes
    happen outside the lock, so the guest goes on filling the ring. When
    stdout is full, wait for it to be writable (the output line, POLLOUT);
@@ -181,7 +192,7 @@ static void output_flush(struct vm *vm)
         pthread_mutex_unlock(&vm->lock);
         if (!len)
             return;
-        n = write(l->out_fd, l->out_buf + head, len);
+        n = out_write(l, l->out_buf + head, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN) {
@@ -561,6 +572,12 @@ void devloop_init(struct vm *vm, enum input_mode input)
     (void)devloop_input_start(vm, input);
     irq_register(&l->irqs, HOST_IRQ_VCPU, on_vcpu_event, vm);
     l->out_fd = output_open();
+    {
+        struct stat st;
+
+        l->out_sock = l->out_fd == STDOUT_FILENO && fstat(l->out_fd, &st) == 0 &&
+                      S_ISSOCK(st.st_mode);
+    }
     if (l->out_fd >= 0)
         host_irq_attach_fd_out(HOST_IRQ_OUTPUT, l->out_fd);
     irq_register(&l->irqs, HOST_IRQ_OUTPUT, on_output, vm);

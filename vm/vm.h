@@ -122,6 +122,7 @@ struct devloop {
     bool out_refused;                   /* (lock) the UART holds a byte for us */
     bool out_waiting;                   /* (loop) stdout full: waiting for POLLOUT */
     int out_fd;                         /* non-blocking standard output; -1: none */
+    bool out_sock;                      /* ... a socket, written with send(MSG_DONTWAIT) */
     uint64_t output_bytes, output_waits;
     uint64_t passes, waits;             /* loop passes, and waits among them */
 };
