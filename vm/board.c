@@ -15,6 +15,8 @@
 #include "i8042.h"
 #define IOAPIC_IMPLEMENTATION
 #include "ioapic.h"
+#define PCI_IMPLEMENTATION
+#include "pci.h"
 #define PIC8259_IMPLEMENTATION
 #include "pic8259.h"
 #define PIT8254_IMPLEMENTATION
@@ -171,6 +173,48 @@ static void rst_write(void *ctx, uint64_t offset, unsigned width, uint64_t v)
 }
 //! [board-power]
 
+//! [board-cf8]
+/* Ports 0xCF8-0xCFF are PCI's configuration mechanism #1 (CONFIG_ADDRESS,
+   a dword at 0xCF8; CONFIG_DATA, 0xCFC-0xCFF), and on an Intel chipset a
+   byte at 0xCF9 is the reset control register instead, decoded by width:
+   a dword access to 0xCF8 reaches the address register, a byte one to
+   0xCF9 the reset register. One range, then, split by width here: the
+   chipset lets no two ranges overlap. */
+static uint64_t cf8_read(void *ctx, uint64_t offset, unsigned width)
+{
+    struct board *b = ctx;
+
+    if (offset == BOARD_RST_CNT_PORT - PCI_PC_CONFIG_ADDRESS && width == 1)
+        return rst_read(b, 0, 1);
+    return pci_model_read(&b->pci, offset, width);
+}
+
+static void cf8_write(void *ctx, uint64_t offset, unsigned width, uint64_t v)
+{
+    struct board *b = ctx;
+
+    if (offset == BOARD_RST_CNT_PORT - PCI_PC_CONFIG_ADDRESS && width == 1)
+        rst_write(b, 0, 1, v);
+    else
+        pci_model_write(&b->pci, offset, width, v);
+}
+//! [board-cf8]
+
+static void pci_reset(void *ctx)
+{
+    pci_model_reset(&((struct board *)ctx)->pci);
+}
+
+static int64_t pci_save(void *ctx, void *buf, size_t size)
+{
+    return pci_model_save(&((struct board *)ctx)->pci, buf, size);
+}
+
+static int64_t pci_restore(void *ctx, const void *buf, size_t size)
+{
+    return pci_model_restore(&((struct board *)ctx)->pci, buf, size);
+}
+
 static void rst_reset(void *ctx)
 {
     ((struct board *)ctx)->rst_cnt = 0;
@@ -270,9 +314,14 @@ static const chipset_ops rtc_ops = {
     .save = rtc_cmos_model_save, .restore = rtc_cmos_model_restore,
 };
 static const chipset_ops exit_ops = { .pio_write = debug_exit_write };
+/* The reset register answers through the PCI ports' range (cf8_read);
+   as a device it has its state only. */
 static const chipset_ops rst_ops = {
-    .pio_read = rst_read, .pio_write = rst_write, .reset = rst_reset,
-    .save = rst_save, .restore = rst_restore,
+    .reset = rst_reset, .save = rst_save, .restore = rst_restore,
+};
+static const chipset_ops pci_ops = {
+    .pio_read = cf8_read, .pio_write = cf8_write, .reset = pci_reset,
+    .save = pci_save, .restore = pci_restore,
 };
 //! [board-ops]
 
@@ -315,6 +364,7 @@ bool board_init(struct board *b, const struct board_hooks *h)
     pit8254_model_init(&b->pit, &pit_hooks);
     rtc_cmos_model_init(&b->rtc, &rtc_hooks);
     i8042_model_init(&b->kbd, &kbd_hooks);
+    pci_model_init(&b->pci, NULL);          /* the host bridge alone on bus 0 */
     //! [board-lines]
     /* The controllers hear the lines (their set_irq is the fabric's input
        type); the IOAPIC hears the CPU's EOIs. */
@@ -345,7 +395,8 @@ bool board_init(struct board *b, const struct board_hooks *h)
     chipset_add_range_at(&b->chipset, pit, CHIPSET_PIO, PIT8254_PC_PORT61, 1, "port61",
                          PIT8254_MODEL_PORT61);
     add(b, "rtc", &rtc_ops, &b->rtc, CHIPSET_PIO, RTC_CMOS_PC_PORT, RTC_CMOS_MODEL_LEN);
-    add(b, "reset", &rst_ops, b, CHIPSET_PIO, BOARD_RST_CNT_PORT, 1);
+    chipset_add_device(&b->chipset, "reset", &rst_ops, b);
+    add(b, "pci", &pci_ops, b, CHIPSET_PIO, PCI_PC_CONFIG_ADDRESS, PCI_MODEL_LEN);
     kbd = chipset_add_device(&b->chipset, "i8042", &kbd_ops, &b->kbd);
     chipset_add_range_at(&b->chipset, kbd, CHIPSET_PIO, I8042_PC_DATA_PORT, 1, "data",
                          I8042_MODEL_DATA);

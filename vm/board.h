@@ -19,7 +19,10 @@
      port 0x70-0x71                          CMOS RTC, ISA IRQ8  (rtc_cmos.h)
      port 0x3f8-0x3ff                        COM1, ISA IRQ4     (uart16550.h)
      port 0x600-0x60b                        ACPI PM block, SCI on IRQ9 (acpi_pm.h)
-     port 0xcf9                              reset control (the FADT's reset register)
+     port 0xcf8-0xcff                        PCI configuration mechanism #1: the host
+                                             bridge alone on bus 0 (pci.h); a byte at
+                                             0xcf9 is the reset control register (the
+                                             FADT's reset register)
      port 0xf4                               isa-debug-exit (as in QEMU)
      MMIO 0xfec00000-0xfec00fff              IOAPIC, 24 pins    (ioapic.h)
    Everything else reads all-ones and ignores writes.
@@ -38,6 +41,7 @@
 #include "i8042.h"
 #include "ioapic.h"
 #include "irq.h"
+#include "pci.h"
 #include "pic8259.h"
 #include "pit8254.h"
 #include "rtc_cmos.h"
@@ -118,6 +122,7 @@ struct board {
     pit8254_model pit;
     rtc_cmos_model rtc;
     i8042_model kbd;
+    pci_model pci;
     uint8_t rst_cnt;            /* the reset control register's kept bits */
     irq_lineset lines;
     struct board_hooks hooks;
