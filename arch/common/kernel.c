@@ -138,3 +138,18 @@ _Noreturn void kernel_fault(const char *what, uint64_t pc, uint64_t addr,
     kprintf("FAULT: stopping with status %d\n", KERNEL_FAULT_STATUS);
     platform_exit(KERNEL_FAULT_STATUS);
 }
+
+bool kernel_cmdline_has(const char *cmdline, const char *word)
+{
+    for (const char *p = cmdline; *p; p++) {
+        unsigned i = 0;
+
+        if (p != cmdline && p[-1] != ' ')
+            continue;
+        while (word[i] && p[i] == word[i])
+            i++;
+        if (!word[i] && (p[i] == ' ' || p[i] == 0))
+            return true;
+    }
+    return false;
+}

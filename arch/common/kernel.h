@@ -8,6 +8,7 @@
 #define BREADBOARD_KERNEL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,10 @@ void platform_putc(char c);
 /* End the run: report `status` to whoever started us (QEMU, our monitor)
    and never return. 0 means success. Interrupts may be in any state. */
 _Noreturn void platform_exit(int status);
+
+/* Is `word` one of the command line's space-separated words ("irqchip=pic",
+   "interactive")? Pure: ISR-safe. */
+bool kernel_cmdline_has(const char *cmdline, const char *word);
 
 /* The portable kernel entry, called once by the arch with interrupts off. */
 _Noreturn void kmain(const struct boot_info *bi);

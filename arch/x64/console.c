@@ -436,21 +436,6 @@ static struct {
     bool verbose, quit, reboot, reboot_kbd;
 } demo;
 
-/* Is `word` one of the command line's space-separated words? */
-static bool cmdline_has(const char *cmdline, const char *word)
-{
-    for (const char *p = cmdline; *p; p++) {
-        unsigned i = 0;
-
-        if (p != cmdline && p[-1] != ' ')
-            continue;
-        while (word[i] && p[i] == word[i])
-            i++;
-        if (!word[i] && (p[i] == ' ' || p[i] == 0))
-            return true;
-    }
-    return false;
-}
 
 static bool same(const char *a, const char *b)
 {
@@ -537,9 +522,9 @@ void arch_demo_interactive(const struct boot_info *bi)
     struct x64_kbd_info info;
     bool kbd;
 
-    if (!cmdline_has(bi->cmdline, "interactive"))
+    if (!kernel_cmdline_has(bi->cmdline, "interactive"))
         return;
-    demo.verbose = cmdline_has(bi->cmdline, "verbose");
+    demo.verbose = kernel_cmdline_has(bi->cmdline, "verbose");
     platform_irq_off();                  /* x64_kbd_init() polls the i8042 */
     kbd = x64_kbd_init(false, &hooks, &info);
     if (!x64_console_start() || !x64_console_read(&demo.rd, demo.rx, sizeof demo.rx,

@@ -52,11 +52,6 @@ struct echo {
     char line[KBD_LINE];
 };
 
-/* FNV-1a: each character changes the sum, and so does its position. */
-static uint32_t fnv1a(uint32_t sum, uint8_t c)
-{
-    return (sum ^ c) * 0x01000193u;
-}
 
 static bool is_end(const char *s)
 {
@@ -84,7 +79,7 @@ static void on_key(void *ctx, uint8_t usage, bool pressed, char c)
     if (!c || e->ended)
         return;
     e->keys++;
-    e->sum = fnv1a(e->sum, (uint8_t)c);
+    e->sum = ktest_fnv1a(e->sum, (uint8_t)c);
     if (c == '\n')
         echo_line(e);
     else if (c == '\b') {
@@ -111,21 +106,6 @@ static bool echo_done(void *ctx)
     return e->ended;
 }
 
-/* Does the command line hold `word` (space-separated)? */
-static bool cmdline_has(const char *cmdline, const char *word)
-{
-    for (const char *p = cmdline; *p; p++) {
-        unsigned i = 0;
-
-        if (p != cmdline && p[-1] != ' ')
-            continue;
-        while (word[i] && p[i] == word[i])
-            i++;
-        if (!word[i] && (p[i] == ' ' || p[i] == 0))
-            return true;
-    }
-    return false;
-}
 
 static void print_setup(const struct x64_kbd_info *info, bool raw)
 {
@@ -153,9 +133,9 @@ static void print_setup(const struct x64_kbd_info *info, bool raw)
 
 _Noreturn void kmain(const struct boot_info *bi)
 {
-    static struct echo e = { .sum = 0x811c9dc5u };   /* the FNV-1a basis */
+    static struct echo e = { .sum = KTEST_FNV1A_BASIS };
     const struct x64_kbd_hooks hooks = { on_key, on_mouse, &e };
-    bool raw = cmdline_has(bi->cmdline, "kbd=set2");
+    bool raw = kernel_cmdline_has(bi->cmdline, "kbd=set2");
     struct x64_kbd_info info;
     const struct x64_kbd_stats *st;
     bool ok;

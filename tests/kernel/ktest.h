@@ -9,6 +9,15 @@
 static int ktest_failures;
 static bool ktest_timed_out;
 
+/* FNV-1a, 32 bits: each byte changes the sum, and so does its position.
+   The tests that move bytes checksum both ends with it (start from
+   KTEST_FNV1A_BASIS). */
+#define KTEST_FNV1A_BASIS 0x811c9dc5u
+static inline uint32_t ktest_fnv1a(uint32_t sum, uint8_t c)
+{
+    return (sum ^ c) * 0x01000193u;
+}
+
 static inline void check(bool ok, const char *what)
 {
     if (!ok) {

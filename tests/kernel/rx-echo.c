@@ -54,11 +54,6 @@ struct rx {
     async_work w;
 };
 
-/* FNV-1a: each byte changes the sum, and so does its position. */
-static uint32_t fnv1a(uint32_t sum, uint8_t c)
-{
-    return (sum ^ c) * 0x01000193u;
-}
 
 static void rx_line(struct rx *rx)
 {
@@ -73,7 +68,7 @@ static void rx_line(struct rx *rx)
 static void rx_byte(struct rx *rx, uint8_t c)
 {
     rx->bytes++;
-    rx->sum = fnv1a(rx->sum, c);
+    rx->sum = ktest_fnv1a(rx->sum, c);
     if (c == '\n')
         rx_line(rx);
     else if (rx->len < RX_LINE - 1)
@@ -102,28 +97,13 @@ static bool rx_done(void *ctx)
     return rx->ended || rx->refused;
 }
 
-/* Does the command line hold `word` (space-separated)? */
-static bool cmdline_has(const char *cmdline, const char *word)
-{
-    for (const char *p = cmdline; *p; p++) {
-        unsigned i = 0;
-
-        if (p != cmdline && p[-1] != ' ')
-            continue;
-        while (word[i] && p[i] == word[i])
-            i++;
-        if (!word[i] && (p[i] == ' ' || p[i] == 0))
-            return true;
-    }
-    return false;
-}
 
 _Noreturn void kmain(const struct boot_info *bi)
 {
-    static struct rx rx = { .sum = 0x811c9dc5u };   /* the FNV-1a basis */
+    static struct rx rx = { .sum = KTEST_FNV1A_BASIS };
     const struct x64_console_stats *st = x64_console_stats();
 
-    if (cmdline_has(bi->cmdline, "irqchip=pic"))
+    if (kernel_cmdline_has(bi->cmdline, "irqchip=pic"))
         x64_irqchip = X64_IRQCHIP_PIC;
     kernel_init(bi);
     /* Nothing received before the start is ours: it clears the FIFO. */

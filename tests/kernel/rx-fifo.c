@@ -71,16 +71,11 @@ static void com1_write(void *ctx, unsigned reg, uint8_t v)
 
 static uart16550_drv com1 = { com1_read, com1_write, 0 };
 
-/* FNV-1a: each byte changes the sum, and so does its position. */
-static uint32_t fnv1a(uint32_t sum, uint8_t c)
-{
-    return (sum ^ c) * 0x01000193u;
-}
 
 static void rx_byte(struct rx *rx, uint8_t c)
 {
     rx->bytes++;
-    rx->sum = fnv1a(rx->sum, c);
+    rx->sum = ktest_fnv1a(rx->sum, c);
     if (c != '\n') {
         if (rx->len < sizeof rx->line)
             rx->line[rx->len] = (char)c;
@@ -173,28 +168,13 @@ static bool rx_done(void *ctx)
     return rx->ended;
 }
 
-/* Does the command line hold `word` (space-separated)? */
-static bool cmdline_has(const char *cmdline, const char *word)
-{
-    for (const char *p = cmdline; *p; p++) {
-        unsigned i = 0;
-
-        if (p != cmdline && p[-1] != ' ')
-            continue;
-        while (word[i] && p[i] == word[i])
-            i++;
-        if (!word[i] && (p[i] == ' ' || p[i] == 0))
-            return true;
-    }
-    return false;
-}
 
 _Noreturn void kmain(const struct boot_info *bi)
 {
-    static struct rx rx = { .sum = 0x811c9dc5u };   /* the FNV-1a basis */
+    static struct rx rx = { .sum = KTEST_FNV1A_BASIS };
     uint8_t iir;
 
-    if (cmdline_has(bi->cmdline, "irqchip=pic"))
+    if (kernel_cmdline_has(bi->cmdline, "irqchip=pic"))
         x64_irqchip = X64_IRQCHIP_PIC;
     kernel_init(bi);
     /* FIFOs on, the receive FIFO cleared, the trigger at 8. Not

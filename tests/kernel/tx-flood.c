@@ -62,10 +62,6 @@ static void com1_write(void *ctx, unsigned reg, uint8_t v)
 
 static uart16550_drv com1 = { com1_read, com1_write, 0 };
 
-static uint32_t fnv1a(uint32_t sum, uint8_t c)
-{
-    return (sum ^ c) * 0x01000193u;
-}
 
 //! [pattern]
 /* Pattern line `n` into buf[0..TX_LINE). */
@@ -129,7 +125,7 @@ static bool tx_text(struct tx *tx, const char *s)
 
 _Noreturn void kmain(const struct boot_info *bi)
 {
-    static struct tx tx = { .sum = 0x811c9dc5u };   /* the FNV-1a basis */
+    static struct tx tx = { .sum = KTEST_FNV1A_BASIS };
     uint8_t line[TX_LINE];
     uint64_t t0, ms;
     unsigned n;
@@ -152,7 +148,7 @@ _Noreturn void kmain(const struct boot_info *bi)
             break;
         }
         for (n = 0; n < TX_LINE; n++)
-            tx.sum = fnv1a(tx.sum, line[n]);
+            tx.sum = ktest_fnv1a(tx.sum, line[n]);
         tx.sent += TX_LINE;
     }
     ms = (platform_now() - t0) / timer_ms(1);
