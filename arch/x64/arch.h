@@ -54,6 +54,18 @@ static inline void x64_port_out(void *ctx, uint16_t port, uint8_t v)
     outb(port, v);
 }
 
+/* A 16550's registers in port space, in the shape of uart16550_drv's
+   hooks: `ctx` is the UART's base port (e.g. 0x3f8 for COM1). */
+static inline uint8_t x64_uart_read(void *ctx, unsigned reg)
+{
+    return inb((uint16_t)((uintptr_t)ctx + reg));
+}
+
+static inline void x64_uart_write(void *ctx, unsigned reg, uint8_t v)
+{
+    outb((uint16_t)((uintptr_t)ctx + reg), v);
+}
+
 static inline uint16_t inw(uint16_t port)
 {
     uint16_t v;

@@ -38,17 +38,8 @@
 #define CON_TEMT_MAX 100000u /* LSR polls while waiting for the line to go idle */
 #define CON_RFLAGS_IF (1u << 9)
 
-static uint8_t com_read(void *ctx, unsigned reg)
-{
-    return inb((uint16_t)((uintptr_t)ctx + reg));
-}
-
-static void com_write(void *ctx, unsigned reg, uint8_t v)
-{
-    outb((uint16_t)((uintptr_t)ctx + reg), v);
-}
-
-static uart16550_drv com1 = { com_read, com_write, (void *)(uintptr_t)UART16550_PC_COM1_PORT };
+static uart16550_drv com1 = { x64_uart_read, x64_uart_write,
+                             (void *)(uintptr_t)UART16550_PC_COM1_PORT };
 
 static struct {
     bool started, registered;
@@ -87,7 +78,7 @@ static void irq_restore(uint64_t flags)
 static void ier_set(uint8_t ier)
 {
     con.ier = ier;
-    com_write(com1.ctx, UART16550_IER, ier);
+    x64_uart_write(com1.ctx, UART16550_IER, ier);
 }
 
 unsigned x64_console_irq(void)
@@ -151,7 +142,7 @@ void platform_console_irq(bool on)
 
     ier_set(on ? con.ier | UART16550_IER_ETBEI : con.ier & ~UART16550_IER_ETBEI);
     if (!on)
-        com_read(com1.ctx, UART16550_IIR);  /* acknowledges a pending THRE */
+        x64_uart_read(com1.ctx, UART16550_IIR);  /* acknowledges a pending THRE */
     irq_restore(flags);
 }
 
@@ -239,7 +230,7 @@ static void serve(uint8_t source)
     switch (source) {
     case UART16550_IIR_RLS:              /* reading LSR clears it */
         con.stats.rls++;
-        con.stats.rx_errors |= com_read(com1.ctx, UART16550_LSR) &
+        con.stats.rx_errors |= x64_uart_read(com1.ctx, UART16550_LSR) &
                                (UART16550_LSR_OE | UART16550_LSR_PE | UART16550_LSR_FE |
                                 UART16550_LSR_BI);
         break;
@@ -255,7 +246,7 @@ static void serve(uint8_t source)
         tx_refill();
         break;
     default:                             /* MSR: never enabled; reading clears it */
-        com_read(com1.ctx, UART16550_MSR);
+        x64_uart_read(com1.ctx, UART16550_MSR);
         break;
     }
 }
@@ -357,9 +348,9 @@ bool x64_console_start(void)
     flags = irq_save();
     /* What arrived before now is no one's: clear the receive FIFO (the
        trigger level stays) and the errors LSR has latched. */
-    com_write(com1.ctx, UART16550_FCR, (uint8_t)(UART16550_FCR_ENABLE | UART16550_FCR_CLR_RX |
+    x64_uart_write(com1.ctx, UART16550_FCR, (uint8_t)(UART16550_FCR_ENABLE | UART16550_FCR_CLR_RX |
                                                  con.trig));
-    com_read(com1.ctx, UART16550_LSR);
+    x64_uart_read(com1.ctx, UART16550_LSR);
     con.rx_head = con.rx_count = 0;
     con.rx_stalled = false;
     con.started = true;
@@ -374,7 +365,7 @@ void x64_console_flush(void)
 
     tx_flush_polled();
     for (unsigned n = 0; n < CON_TEMT_MAX; n++) {
-        uint8_t lsr = com_read(com1.ctx, UART16550_LSR);
+        uint8_t lsr = x64_uart_read(com1.ctx, UART16550_LSR);
 
         if (lsr == 0xff || (lsr & UART16550_LSR_TEMT))
             break;
@@ -392,7 +383,7 @@ void x64_console_stop(void)
     flags = irq_save();
     con.started = false;
     ier_set(0);
-    com_read(com1.ctx, UART16550_IIR);   /* acknowledges a pending THRE */
+    x64_uart_read(com1.ctx, UART16550_IIR);   /* acknowledges a pending THRE */
     tx_flush_polled();
     live = con.rd_live;
     con.rd_live = false;

@@ -57,19 +57,8 @@ struct rx {
     char line[4];                     /* its start: enough to see `end` */
 };
 
-static uint8_t com1_read(void *ctx, unsigned reg)
-{
-    (void)ctx;
-    return inb((uint16_t)(UART16550_PC_COM1_PORT + reg));
-}
-
-static void com1_write(void *ctx, unsigned reg, uint8_t v)
-{
-    (void)ctx;
-    outb((uint16_t)(UART16550_PC_COM1_PORT + reg), v);
-}
-
-static uart16550_drv com1 = { com1_read, com1_write, 0 };
+static uart16550_drv com1 = { x64_uart_read, x64_uart_write,
+                             (void *)(uintptr_t)UART16550_PC_COM1_PORT };
 
 
 static void rx_byte(struct rx *rx, uint8_t c)

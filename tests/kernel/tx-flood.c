@@ -48,19 +48,8 @@
 #define TX_STUCK_MS 10000u      /* THRE low this long: the host is not reading */
 #define TX_TEMT_MAX 1000000u    /* LSR polls while the console's bytes leave */
 
-static uint8_t com1_read(void *ctx, unsigned reg)
-{
-    (void)ctx;
-    return inb((uint16_t)(UART16550_PC_COM1_PORT + reg));
-}
-
-static void com1_write(void *ctx, unsigned reg, uint8_t v)
-{
-    (void)ctx;
-    outb((uint16_t)(UART16550_PC_COM1_PORT + reg), v);
-}
-
-static uart16550_drv com1 = { com1_read, com1_write, 0 };
+static uart16550_drv com1 = { x64_uart_read, x64_uart_write,
+                             (void *)(uintptr_t)UART16550_PC_COM1_PORT };
 
 
 //! [pattern]
