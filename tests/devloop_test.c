@@ -765,15 +765,11 @@ TEST(output_whole_and_in_order)
     CHECK_EQ(vm.loop.out_len, 0);
 }
 
-TEST(output_held_while_nobody_reads)
+/* A fresh guest thread writing OUT_B bytes with nobody reading, run until
+   it has polled THRE low LOW_POLLS times: the pipe, the ring and the UART
+   full. */
+static void stuck_guest(pthread_t *g)
 {
-    pthread_t g, r;
-    uint64_t bytes = vm.loop.output_bytes, in_pipe, at_pause, low;
-    unsigned ring, held;
-    int queued = -1;
-
-    /* The guest writes with nobody reading: the pipe fills, then the ring,
-       then the UART's FIFO, and THRE stays low. */
     pthread_mutex_lock(&vm.lock);
     tx_sent = tx_low = 0;
     tx_max_ring = 0;
@@ -783,8 +779,20 @@ TEST(output_held_while_nobody_reads)
     tx_done = rx_done = false;
     tx_sum = rx_sum = 0;
     rx_got = rx_bad = 0;
-    CHECK_EQ(pthread_create(&g, NULL, tx_guest, NULL), 0);
+    CHECK_EQ(pthread_create(g, NULL, tx_guest, NULL), 0);
     CHECK(run_until(out_stuck, 20000));
+}
+
+TEST(output_held_while_nobody_reads)
+{
+    pthread_t g, r;
+    uint64_t bytes = vm.loop.output_bytes, in_pipe, at_pause, low;
+    unsigned ring, held;
+    int queued = -1;
+
+    /* The guest writes with nobody reading: the pipe fills, then the ring,
+       then the UART's FIFO, and THRE stays low. */
+    stuck_guest(&g);
 
     /* The loop is not writing now (this thread is the loop): every byte
        the guest wrote is in the pipe, the ring or the UART. */
@@ -837,17 +845,7 @@ TEST(output_held_goes_out_at_finish)
     pthread_t g, r;
     uint64_t total;
 
-    pthread_mutex_lock(&vm.lock);
-    tx_sent = tx_low = 0;
-    tx_max_ring = 0;
-    tx_ring_at_low = ~0u;
-    tx_goal = OUT_B;
-    pthread_mutex_unlock(&vm.lock);
-    tx_done = rx_done = false;
-    tx_sum = rx_sum = 0;
-    rx_got = rx_bad = 0;
-    CHECK_EQ(pthread_create(&g, NULL, tx_guest, NULL), 0);
-    CHECK(run_until(out_stuck, 20000));
+    stuck_guest(&g);
     /* The guest stops where it is (as it would exit), held. */
     pthread_mutex_lock(&vm.lock);
     tx_goal = tx_sent;
