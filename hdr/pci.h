@@ -8,11 +8,15 @@
    holds both roles that meet at that space:
      - the driver (pci_drv_*), which a kernel uses to read and write
        configuration space through an access hook (mechanism #1 ports or an
-       ECAM window), scan the buses, size BARs and walk capability lists;
+       ECAM window), scan the buses, size and assign BARs, walk capability
+       lists and program MSI-X;
      - the device model (pci_model_*), a host bridge with bus 0 behind it,
        which a monitor gives its guest, with the model contract of
-       book/chipset.md, "The shape of a device model", and builder calls
-       (pci_function_*) for the type-0 functions on that bus.
+       book/chipset.md, "The shape of a device model", builder calls
+       (pci_function_*) for the type-0 functions on that bus, and their
+       INTx# outputs; and the MSI-X table and PBA of one function
+       (pci_msix_*), a small model of its own that the board maps where
+       the function's BAR puts it.
    They share the offsets and bits below, so the driver is run on the host
    straight against the model (that is how the tests check both).
 
@@ -20,19 +24,24 @@
    PCI Local Bus Specification 3.0: 6.1 (the type-0 header), 6.2.2 and
    6.2.3 (command and status; status error bits are write 1 to clear),
    6.2.5.1 (BARs: write all-ones, read back, the low bits say the kind),
-   6.7 and appendix H (capability list and IDs), 3.2.2.3.2 (configuration
-   mechanism #1: CONFIG_ADDRESS at 0xCF8, 32-bit accesses only,
-   CONFIG_DATA at 0xCFC-0xCFF). PCI-to-PCI Bridge Architecture 1.2,
-   3.2 (the type-1 header: primary, secondary, subordinate bus). PCI
-   Express Base 6.0, 7.2.2 (ECAM: bus << 20 | device << 15 | function
-   << 12 | register) and 7.6.3 (an empty extended capability list reads
-   0 at 0x100). The host bridge answers as QEMU's q35 MCH does (Intel
-   82G33/ICH9: vendor 0x8086, device 0x29c0, class 0x060000).
+   6.7 and appendix H (capability list and IDs), 6.8.2 (MSI-X: the
+   capability and the table), 6.8.3 (masking and the pending bits),
+   2.2.6 and 6.2.2-6.2.3 (INTx#, INTX_DISABLE and STATUS.INTERRUPT),
+   3.2.2.3.2 (configuration mechanism #1: CONFIG_ADDRESS at 0xCF8, 32-bit
+   accesses only, CONFIG_DATA at 0xCFC-0xCFF). PCI-to-PCI Bridge
+   Architecture 1.2, 3.2 (the type-1 header: primary, secondary,
+   subordinate bus) and table 9-1 (the INTx swizzle). PCI Express Base
+   6.0, 7.2.2 (ECAM: bus << 20 | device << 15 | function << 12 |
+   register), 7.6.3 (an empty extended capability list reads 0 at
+   0x100), 6.1.4 and 7.7.2 (MSI-X: aligned dword and qword accesses only,
+   entries masked at reset). The host bridge answers as QEMU's q35 MCH
+   does (Intel 82G33/ICH9: vendor 0x8086, device 0x29c0, class 0x060000).
 
    What the model leaves out: buses other than 0 (no bridges behind it),
-   expansion ROMs (0x30 reads 0), INTx and MSI delivery (the pin is
-   advertised; a board that wires an interrupt does so outside), and
-   device logic behind the capabilities (their bytes are the builder's).
+   expansion ROMs (0x30 reads 0), MSI (the 0x05 capability: MSI-X only),
+   INTx routing (each function's output goes to the board, which swizzles
+   and shares lines), and device logic behind the capabilities (their
+   bytes are the builder's; the board reacts to writes through hooks).
 
    BOOK
    book/pci.md.
@@ -43,15 +52,22 @@
        #include "pci.h"
    Model, in a monitor:
        static pci_model m;                  // big: 256-byte spaces and masks
-       pci_model_hooks h = { remap_bars, ctx };
+       pci_model_hooks h = { remap_bars, cfg_written, NULL, route_intx, ctx };
        pci_model_init(&m, &h);              // the host bridge at 00.0
        pci_function f;
        pci_function_init(&f, 0x1af4, 0x1000, 0x020000, 0);
        pci_function_bar(&f, 0, 4096, 0);    // 4 KiB of 32-bit MMIO
        pci_function_irq(&f, 1);             // INTA#
+       cap = pci_function_add_msix(&f, 3, 0, 0, 0, 0x800); // table, PBA in BAR 0
        pci_model_add(&m, PCI_DEVFN(3, 0), &f);
        // ports 0xCF8-0xCFF: pci_model_read/write, offset = port - 0xCF8
        // an MMIO window: pci_model_ecam_read/write, offset from its base
+       pci_model_set_intx(&m, PCI_DEVFN(3, 0), true); // device logic
+       static pci_msix x;                   // BAR 0 from its base: pci_msix_read/write
+       pci_msix_init(&x, 3, &msi_hooks);
+       x.cfg.pba_offset = 0x800;
+       // in cfg_written, for a write over cap + 2: pci_msix_control(&x, word)
+       pci_msix_signal(&x, 1);              // device logic, MSI-X on
    Driver, given port I/O:
        pci_drv_cam1 c = { my_in, my_out, my_ctx };
        pci_drv d;
@@ -59,6 +75,14 @@
        pci_drv_scan(&d, found, found_ctx);  // found(ctx, bdf, ...) each
        pci_drv_bar_size(&d, bdf, 0, &base, &size, &flags);
        uint8_t msi = pci_drv_find_cap(&d, bdf, PCI_CAP_ID_MSI, 0);
+       pci_drv_windows w = { { 0xc000, 0x4000, 0xc000 }, ... };
+       pci_drv_assign(&d, bdf, &w);         // every BAR placed, decoding on
+       line = gsi_of[pci_swizzle(PCI_BDF_DEV(bdf), pin)];
+       pci_drv_msix x;
+       if (pci_drv_msix_find(&d, bdf, &x)) {  // map BAR x.table_bar, then
+           pci_drv_msix_entry(table, 0, 0xfee00000, vector, false);
+           pci_drv_msix_enable(&d, bdf, &x, true);
+       }
 
    OVERRIDABLE MACROS (define before the include)
      PCI_DEF          linkage of public functions   (default: extern)
@@ -66,10 +90,13 @@
      PCI_ASSERT       assertion for the model's internal invariants: a slot
                       found through the devfn map is one the table holds,
                       an access the model decoded stays inside one dword of
-                      the 256-byte space (default: none). Never called on
-                      guest input, which is handled.
+                      the 256-byte space, an MSI-X message goes out only
+                      for a vector of the table that is unmasked (default:
+                      none). Never called on guest input, which is handled.
      PCI_MODEL_FUNCS  functions the model's bus 0 holds, host bridge
                       included (default 32; 1 to 255)
+     PCI_MSIX_VECTORS vectors a pci_msix holds at most (default 64; 1 to
+                      2048): its state is 16 bytes a vector
 
    LICENSE at the end of the file.
 */
@@ -197,6 +224,32 @@ extern "C" {
 #define PCI_CAP_MAX_STEPS 48u
 //! [pci-bits]
 
+//! [pci-msix-bits]
+/* The MSI-X capability (PCI 3.0, 6.8.2): 12 bytes. Message Control holds
+   the table size minus one and two writable bits; the Table and PBA
+   dwords hold a BAR indicator (BIR) in bits 2:0 and a QWORD-aligned
+   offset into that BAR above it. */
+#define PCI_MSIX_FLAGS        0x02u     /**< 16 bits: Message Control */
+#define PCI_MSIX_TABLE        0x04u     /**< 32 bits: table offset | BIR */
+#define PCI_MSIX_PBA          0x08u     /**< 32 bits: PBA offset | BIR */
+#define PCI_MSIX_CAP_LEN      12u       /**< bytes of the capability */
+#define PCI_MSIX_FLAGS_QSIZE  0x07ffu   /**< read-only: vectors - 1 */
+#define PCI_MSIX_FLAGS_MASKALL (1u << 14) /**< Function Mask: every vector masked */
+#define PCI_MSIX_FLAGS_ENABLE (1u << 15) /**< MSI-X Enable (INTx and MSI off) */
+#define PCI_MSIX_BIR_MASK     0x7u      /**< BAR indicator: 0..5, 6 and 7 reserved */
+#define PCI_MSIX_OFFSET_MASK  0xfffffff8u /**< the offset bits of Table and PBA */
+#define PCI_MSIX_MAX_VECTORS  2048u     /**< QSIZE + 1 at most */
+
+/* A table entry: 16 bytes, reached with aligned dword (or, for the
+   address, qword) accesses; every entry is masked at reset. */
+#define PCI_MSIX_ENTRY_SIZE        16u /**< bytes per vector */
+#define PCI_MSIX_ENTRY_ADDR_LO     0x0u /**< message address, low dword */
+#define PCI_MSIX_ENTRY_ADDR_HI     0x4u /**< message address, high dword */
+#define PCI_MSIX_ENTRY_DATA        0x8u /**< message data */
+#define PCI_MSIX_ENTRY_CTRL        0xcu /**< vector control */
+#define PCI_MSIX_ENTRY_CTRL_MASKED (1u << 0) /**< the vector is masked */
+//! [pci-msix-bits]
+
 //! [pci-address]
 /* A function's address. `devfn` is device << 3 | function, as on the
    bus; `bdf` adds the bus above it (bus << 8 | devfn). */
@@ -308,6 +361,68 @@ PCI_DEF int pci_drv_bar_size(const pci_drv *d, uint32_t bdf, unsigned bar, uint6
     list that loops ends it. */
 PCI_DEF uint8_t pci_drv_find_cap(const pci_drv *d, uint32_t bdf, uint8_t id, uint8_t start);
 
+/** An address window BARs are assigned from: [base, base+size); `next` starts at base. */
+typedef struct pci_drv_window {
+    uint64_t base; /**< first address of the window */
+    uint64_t size; /**< its length in bytes; 0: no window */
+    uint64_t next; /**< where the next BAR may go (below base: base) */
+} pci_drv_window;
+/** The three windows a host bridge forwards (size 0: none). */
+typedef struct pci_drv_windows {
+    pci_drv_window io;    /**< I/O ports */
+    pci_drv_window mem32; /**< memory below 4 GiB */
+    pci_drv_window mem64; /**< memory a 64-bit BAR may take, anywhere */
+} pci_drv_windows;
+/** Size every BAR of function `bdf` and give each an address from `w`,
+    naturally aligned (I/O from io; 32-bit memory from mem32; 64-bit
+    memory from mem64 if it has room, else mem32), then enable IO/MEMORY
+    decoding (only the kinds it has) and bus mastering. Returns the number
+    of BARs assigned (a 64-bit BAR counts once), or PCI_EFULL (nothing
+    enabled) if a window ran out. BARs already decoded are re-assigned.
+
+    Decoding is off from the first access on. BARs are taken in order,
+    each at the next address of its window aligned to its size; an
+    address the BAR cannot hold (an I/O BAR that decodes 16 bits, a
+    32-bit BAR above 4 GiB) counts as no room, as does a window that runs
+    past 2^64 - 1. Nothing is written to a BAR (but the sizing, which puts
+    each back) and no window moves until every BAR has a place, so after
+    PCI_EFULL the BARs keep their values, the windows their `next`, and
+    the command register its bits but IO and MEMORY. A type-0 header has
+    six BARs, a type-1 (bridge) two, any other none; the expansion ROM is
+    left alone. */
+PCI_DEF int pci_drv_assign(const pci_drv *d, uint32_t bdf, pci_drv_windows *w);
+/** The INTx swizzle at a host bridge (PCI-to-PCI bridge spec table 9-1):
+    pin 1..4 of device `dev` arrives as 0..3 (INTA..INTD) = (dev + pin -
+    1) % 4. A pin outside 1..4 (0: the function uses none) still gives
+    0..3, so a table of four indexed by it stays in bounds; check the pin
+    first. */
+PCI_DEF unsigned pci_swizzle(unsigned dev, unsigned pin);
+/** MSI-X of function `bdf`: its capability offset, vector count, and the
+    BAR/offset of its table and PBA; false if it has none. */
+typedef struct pci_drv_msix {
+    uint8_t cap;        /**< offset of the capability */
+    uint16_t vectors;   /**< table entries, 1..2048 */
+    uint8_t table_bar;  /**< BAR holding the table, 0..5 */
+    uint8_t pba_bar;    /**< BAR holding the PBA, 0..5 */
+    uint32_t table_off; /**< the table's offset in its BAR */
+    uint32_t pba_off;   /**< the PBA's offset in its BAR */
+} pci_drv_msix;
+/** Find the MSI-X capability of `bdf` and read it into `*x`. False, with
+    `*x` zeroed, if there is none or it names a reserved BIR (6 or 7). */
+PCI_DEF bool pci_drv_msix_find(const pci_drv *d, uint32_t bdf, pci_drv_msix *x);
+/** Write entry `n` of an MSI-X table mapped at `table` (its BAR's address
+    + table_off): address, data, masked or not (32-bit accesses only, as
+    the spec requires). The entry is masked first and unmasked, if asked,
+    last, so the device never sees a half-written vector; the reserved bits
+    of vector control are kept. The caller keeps `n` below the vector
+    count. */
+PCI_DEF void pci_drv_msix_entry(volatile void *table, unsigned n, uint64_t address,
+                                uint32_t data, bool masked);
+/** Turn MSI-X on (with the function mask clear) or off, through the
+    capability. Turning it on also sets INTX_DISABLE in the command
+    register; off clears it. */
+PCI_DEF void pci_drv_msix_enable(const pci_drv *d, uint32_t bdf, const pci_drv_msix *x, bool on);
+
 /* ---- device model ------------------------------------------------------ */
 
 #ifndef PCI_MODEL_FUNCS
@@ -365,6 +480,24 @@ typedef struct pci_model_hooks {
         (pci_model_bar() says where it now is). Also called for every BAR
         and command after a reset and a restore. */
     void (*bar_changed)(void *ctx, unsigned devfn, unsigned bar);
+    /** A guest configuration write of `width` bytes at `reg` (below 256)
+        of function `devfn` on bus 0 has landed, through either mechanism,
+        whether or not it changed a bit: the board reacts to the registers
+        it owns (an MSI-X Message Control word, a window such as virtio's
+        PCI_CFG capability). Called after bar_changed and intx. */
+    void (*cfg_written)(void *ctx, unsigned devfn, uint16_t reg, unsigned width);
+    /** Before a guest configuration read of `width` bytes at `reg` (below
+        256) of function `devfn`: `*value` holds what the space has;
+        returning true makes the guest read `*value` instead (cut to
+        `width`), false leaves it. */
+    bool (*cfg_read)(void *ctx, unsigned devfn, uint16_t reg, unsigned width, uint32_t *value);
+    /** The INTx# output of function `devfn`, which advertises `pin`
+        (1..4: INTA#..INTD#), is now `level`: what its device logic asserts
+        (pci_model_set_intx()) unless the command register's INTX_DISABLE
+        holds it off. Called when that output changes, and for every
+        function with a pin after a reset and a restore. The board routes
+        it (pci_swizzle()) and ORs functions that share a line. */
+    void (*intx)(void *ctx, unsigned devfn, unsigned pin, bool level);
     void *ctx; /**< passed to every hook */
 } pci_model_hooks;
 
@@ -410,6 +543,16 @@ PCI_DEF int pci_function_bar(pci_function *f, unsigned index, uint64_t size, uns
     Its body is zero and read-only until the caller edits it. Returns its
     offset, or 0 if it does not fit. */
 PCI_DEF uint8_t pci_function_add_cap(pci_function *f, uint8_t id, unsigned len);
+/** Append an MSI-X capability (12 bytes) for `vectors` (1 to 2048)
+    vectors: its table at `table_off` in BAR `table_bar`, its PBA at
+    `pba_off` in BAR `pba_bar`. Both BARs must already be memory BARs of
+    `f` (the low half, for 64-bit) that hold their structure (16 bytes a
+    vector; 8 bytes per 64 vectors), the offsets QWORD-aligned, and the two
+    may not overlap. MSI-X Enable and Function Mask are writable, the rest
+    read-only. Returns the capability's offset, or 0 if an argument is out
+    of range or it does not fit. */
+PCI_DEF uint8_t pci_function_add_msix(pci_function *f, unsigned vectors, unsigned table_bar,
+                                      uint32_t table_off, unsigned pba_bar, uint32_t pba_off);
 /** Set the interrupt pin: 0 none, 1..4 INTA#..INTD#; PCI_EINVAL for more. */
 PCI_DEF int pci_function_irq(pci_function *f, unsigned pin);
 /** Put a copy of `f` at `devfn` on bus 0, and set the multi-function bit
@@ -422,12 +565,27 @@ PCI_DEF int pci_model_add(pci_model *m, unsigned devfn, const pci_function *f);
 PCI_DEF bool pci_model_bar(const pci_model *m, unsigned devfn, unsigned bar, uint64_t *base,
                            uint64_t *size);
 
+/** The live value of `width` (1, 2 or 4) bytes at `reg` of function
+    `devfn` on bus 0, as the board sees it: no hook is called. All-ones of
+    `width` for an absent function or an access that leaves its dword or
+    the 256 bytes. */
+PCI_DEF uint32_t pci_model_config(const pci_model *m, unsigned devfn, uint16_t reg,
+                                  unsigned width);
+/** The device logic of function `devfn` asserts (`level` true) or
+    deasserts its INTx#: STATUS.INTERRUPT (read-only to the guest)
+    follows `level`, and the intx hook gets `level` && !INTX_DISABLE
+    when that changes. Ignored for an absent function and one with no
+    interrupt pin. The level is machine state (saved with the status
+    register); a reset deasserts it. */
+PCI_DEF void pci_model_set_intx(pci_model *m, unsigned devfn, bool level);
+
 /** Zero `m`, copy `*h` (NULL: no hooks), set `cfg` to its defaults (the
     host bridge at 00.0 and nothing else) and reset. */
 PCI_DEF void pci_model_init(pci_model *m, const pci_model_hooks *h);
 /** Power-on state: CONFIG_ADDRESS 0, every function's space its reset
-    image. Keeps `hooks` and `cfg`; tells bar_changed about every BAR and
-    command register. */
+    image (no INTx asserted). Keeps `hooks` and `cfg`; tells bar_changed
+    about every BAR and command register, and intx about every function
+    with a pin. */
 PCI_DEF void pci_model_reset(void *m);
 /** Guest read at `offset` from port 0xCF8. A dword at PCI_MODEL_CF8 is
     CONFIG_ADDRESS (smaller ones: see `cf8_partial`). 1, 2 or 4 bytes
@@ -453,8 +611,114 @@ PCI_DEF int64_t pci_model_save(void *m, void *buf, size_t size);
     if `size` is not sizeof(::pci_state) or the state is not one this bus
     can be in: another version, CONFIG_ADDRESS bits it does not store, a
     read-only bit that differs from the reset image, a bit set in an
-    unused slot. Then tells bar_changed about every BAR and command. */
+    unused slot, STATUS.INTERRUPT set in a function with no pin. Then
+    tells bar_changed about every BAR and command, and intx about every
+    function with a pin. */
 PCI_DEF int64_t pci_model_restore(void *m, const void *buf, size_t size);
+
+/* ---- MSI-X table and PBA (device side) ---------------------------------- */
+
+#ifndef PCI_MSIX_VECTORS
+#define PCI_MSIX_VECTORS 64 /**< the most vectors one ::pci_msix holds (1 to 2048) */
+#endif
+/** Version of ::pci_msix_state; bumped when its layout changes. */
+#define PCI_MSIX_STATE_VERSION 1u
+/** Where the PBA starts in a ::pci_msix's offset space by default: right
+    after a table of `n` vectors. */
+#define PCI_MSIX_PBA_OFFSET(n) (PCI_MSIX_ENTRY_SIZE * (uint64_t)(n))
+/** Bytes of PBA for `n` vectors: one bit each, in whole qwords. */
+#define PCI_MSIX_PBA_SIZE(n) (((uint64_t)(n) + 63u) / 64u * 8u)
+
+/** What an MSI-X function remembers: the two writable bits of Message
+    Control as the board last gave them, the table and the pending bits. */
+typedef struct pci_msix_state {
+    uint32_t version; /**< PCI_MSIX_STATE_VERSION */
+    uint32_t control; /**< PCI_MSIX_FLAGS_ENABLE and PCI_MSIX_FLAGS_MASKALL */
+    /** Entries by dword: PCI_MSIX_ENTRY_ADDR_LO / 4 .. PCI_MSIX_ENTRY_CTRL / 4.
+        Entries from `cfg.vectors` up stay 0. */
+    uint32_t table[PCI_MSIX_VECTORS][PCI_MSIX_ENTRY_SIZE / 4];
+    uint64_t pba[(PCI_MSIX_VECTORS + 63) / 64]; /**< bit v: vector v pending */
+} pci_msix_state;
+
+/** How the table reaches the board. Every hook may be NULL. */
+typedef struct pci_msix_hooks {
+    /** Send the message: a dword write of `data` at `address`. */
+    void (*msi)(void *ctx, uint64_t address, uint32_t data);
+    void *ctx; /**< passed to every hook */
+} pci_msix_hooks;
+
+/** The table's wiring, fixed before the first access. */
+typedef struct pci_msix_cfg {
+    unsigned vectors;    /**< table entries, 1..PCI_MSIX_VECTORS */
+    uint64_t pba_offset; /**< where the PBA starts; default PCI_MSIX_PBA_OFFSET(vectors) */
+} pci_msix_cfg;
+
+/** What the table did and refused, for a monitor's status output. */
+typedef struct pci_msix_stats {
+    uint64_t delivered;      /**< messages sent */
+    uint64_t pended;         /**< signals that found their vector masked */
+    uint64_t unknown_vector; /**< signals of a vector past the table */
+    uint64_t disabled;       /**< signals while MSI-X was off */
+    uint64_t bad_access;     /**< guest accesses of a width, alignment or offset refused */
+} pci_msix_stats;
+
+/** The MSI-X table and PBA of one function. Its offset space holds the
+    table at 0 (16 bytes a vector) and the PBA at `cfg.pba_offset`; the
+    board maps the BAR range(s) that hold them onto it (one range when
+    the PBA is placed `pba_offset` after the table in the BAR, two
+    otherwise). Caller-owned. */
+typedef struct pci_msix {
+    pci_msix_state s;      /**< machine state: the only part saved */
+    pci_msix_hooks hooks;  /**< wiring, not saved */
+    pci_msix_cfg cfg;      /**< size and layout */
+    pci_msix_stats stats;  /**< counters, kept across reset */
+} pci_msix;
+
+/** Zero `x`, copy `*h` (NULL: no hooks), set `cfg` for `vectors` vectors
+    with the PBA right after the table, and reset. Returns 0, or
+    PCI_EINVAL for `vectors` 0 or above PCI_MSIX_VECTORS (then the table
+    has no entries and refuses every access). */
+PCI_DEF int pci_msix_init(pci_msix *x, unsigned vectors, const pci_msix_hooks *h);
+/** Power-on state: MSI-X off, function unmasked, every entry masked with
+    address and data 0, nothing pending. Keeps `hooks`, `cfg`, `stats`. */
+PCI_DEF void pci_msix_reset(void *x);
+/** Guest read at `offset`: an aligned dword or qword of the table or the
+    PBA (bits past the last vector read 0). Anything else reads all-ones
+    of `width`. */
+PCI_DEF uint64_t pci_msix_read(void *x, uint64_t offset, unsigned width);
+/** Guest write at `offset`: an aligned dword or qword of the table (a
+    qword is its low dword, then its high one). The address's bits 1:0 and
+    vector control's bits 31:1 are read-only 0; the PBA is read-only.
+    Unmasking a pending vector sends its message. Anything else is
+    ignored. */
+PCI_DEF void pci_msix_write(void *x, uint64_t offset, unsigned width, uint64_t value);
+/** The capability's Message Control word changed (the board calls this
+    from its cfg_written hook with the live word): keeps its Enable and
+    Function Mask bits; if MSI-X is now on and unmasked, sends every
+    pending message whose vector is unmasked, lowest vector first. */
+PCI_DEF void pci_msix_control(pci_msix *x, uint16_t message_control);
+/** True while MSI-X Enable is set: the function signals through the table
+    (even when masked: then its vectors pend) and may not use INTx#. */
+PCI_DEF bool pci_msix_enabled(const pci_msix *x);
+/** The device logic signals `vector`: with MSI-X on and the vector and
+    function unmasked, the msi hook sends its entry's message; masked, its
+    pending bit is set, and the message goes when it is unmasked. Counted
+    and ignored: a vector past the table, or MSI-X off. */
+PCI_DEF void pci_msix_signal(pci_msix *x, unsigned vector);
+/** Whether `vector` is pending (false past the table). */
+PCI_DEF bool pci_msix_pending(const pci_msix *x, unsigned vector);
+/** Copy the state into `buf`: returns sizeof(::pci_msix_state), or -1,
+    writing nothing, if `size` is smaller. */
+PCI_DEF int64_t pci_msix_save(void *x, void *buf, size_t size);
+/** Load a saved state: returns the bytes used, or -1, changing nothing,
+    if `size` is not sizeof(::pci_msix_state) or the state is not one the
+    table can be in: another version, control bits besides Enable and
+    Function Mask, a read-only bit set in an entry, an entry or pending bit
+    past the table, or a vector pending while it could be sent (on,
+    unmasked). Sends nothing: such a state has nothing due. The board
+    restores the function's configuration space from the same snapshot,
+    so its Message Control agrees. */
+PCI_DEF int64_t pci_msix_restore(void *x, const void *buf, size_t size);
 
 #ifdef __cplusplus
 }
@@ -665,6 +929,37 @@ static uint32_t pci__probe(const pci_drv *d, uint32_t bdf, unsigned reg, uint32_
     return mask;
 }
 
+/* One BAR of a header with `nbars` of them, with the caller keeping
+   decoding off: its flags, its address and its writable address bits
+   (both halves of a 64-bit BAR). Returns the BARs it takes (1 or 2), or
+   -1 for a slot past the last or a 64-bit BAR in the last, before any
+   write (a bridge's BAR 1 must not reach its bus numbers). */
+static int pci__bar_probe(const pci_drv *d, uint32_t bdf, unsigned bar, unsigned nbars,
+                          uint64_t *addr, uint64_t *mask, uint32_t *flags)
+{
+    unsigned reg = PCI_BAR(bar);
+    uint32_t lo, hi = 0, mlo, mhi = 0, fl, am;
+    int used = 1;
+
+    if (bar >= nbars)
+        return -1;
+    lo = pci__rd(d, bdf, reg, 4);
+    fl = lo & (lo & PCI_BAR_IO ? 0x3u : 0xfu);
+    if (!(fl & PCI_BAR_IO) && (fl & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_64) {
+        if (bar + 1 >= nbars)
+            return -1;
+        used = 2;
+    }
+    mlo = pci__probe(d, bdf, reg, &lo);
+    if (used == 2)
+        mhi = pci__probe(d, bdf, reg + 4, &hi);
+    am = fl & PCI_BAR_IO ? PCI_BAR_IO_MASK : PCI_BAR_MEM_MASK;
+    *mask = (uint64_t)mhi << 32 | (mlo & am);
+    *addr = (uint64_t)hi << 32 | (lo & am);
+    *flags = fl;
+    return used;
+}
+
 /* PCI 3.0, 6.2.5.1. The decoders are off while a BAR holds all-ones, so
    the function never answers at the address that value names. The size
    is the lowest address bit that stuck: upper bits a device hardwires to 0
@@ -672,29 +967,22 @@ static uint32_t pci__probe(const pci_drv *d, uint32_t bdf, unsigned reg, uint32_
 PCI_DEF int pci_drv_bar_size(const pci_drv *d, uint32_t bdf, unsigned bar, uint64_t *base,
                              uint64_t *size, uint32_t *flags)
 {
-    unsigned reg = PCI_BAR(bar);
-    uint32_t cmd, lo, hi = 0, mlo, mhi = 0, fl;
+    uint32_t cmd, lo, fl;
     uint64_t addr, mask;
-    int used = 1;
+    int used;
 
     if (bar >= PCI_BAR_COUNT)
         return -1;
-    lo = pci__rd(d, bdf, reg, 4);
-    fl = lo & (lo & PCI_BAR_IO ? 0x3u : 0xfu);
-    if (!(fl & PCI_BAR_IO) && (fl & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_64) {
-        if (bar + 1 >= PCI_BAR_COUNT)
-            return -1;
-        used = 2;
-    }
+    lo = pci__rd(d, bdf, PCI_BAR(bar), 4);
+    if (!(lo & PCI_BAR_IO) && (lo & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_64 &&
+        bar + 1 >= PCI_BAR_COUNT)
+        return -1;
     cmd = pci__rd(d, bdf, PCI_COMMAND, 2);
     pci__wr(d, bdf, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_DECODE);
-    mlo = pci__probe(d, bdf, reg, &lo);
-    if (used == 2)
-        mhi = pci__probe(d, bdf, reg + 4, &hi);
+    used = pci__bar_probe(d, bdf, bar, PCI_BAR_COUNT, &addr, &mask, &fl);
     pci__wr(d, bdf, PCI_COMMAND, 2, cmd);
-
-    mask = (uint64_t)mhi << 32 | (mlo & (fl & PCI_BAR_IO ? PCI_BAR_IO_MASK : PCI_BAR_MEM_MASK));
-    addr = (uint64_t)hi << 32 | (lo & (fl & PCI_BAR_IO ? PCI_BAR_IO_MASK : PCI_BAR_MEM_MASK));
+    if (used < 0)
+        return -1; /* the BAR changed its type under us: nothing was written */
     if (base)
         *base = addr;
     if (size)
@@ -730,6 +1018,149 @@ PCI_DEF uint8_t pci_drv_find_cap(const pci_drv *d, uint32_t bdf, uint8_t id, uin
     return 0;
 }
 //! [pci-drv-cap]
+
+//! [pci-drv-assign]
+/* An address for `size` bytes (a power of two) in `w`, aligned to `size`,
+   that a BAR with writable address bits `mask` can hold; false if the
+   window has no such room. A window must end below 2^64, so `next`
+   never wraps either. */
+static bool pci__fit(const pci_drv_window *w, uint64_t size, uint64_t mask, uint64_t *addr)
+{
+    uint64_t at = w->next < w->base ? w->base : w->next;
+
+    if (w->size > UINT64_MAX - w->base || at > UINT64_MAX - (size - 1))
+        return false; /* a window that wraps, or no aligned address left */
+    at = (at + (size - 1)) & ~(size - 1);
+    if (at - w->base > w->size || size > w->size - (at - w->base) || (at & ~mask))
+        return false;
+    *addr = at;
+    return true;
+}
+
+/* The window a BAR of `flags` and `size` goes in (mem64 first for a
+   64-bit BAR, then mem32), moved past it; false if none has room. */
+static bool pci__place(pci_drv_windows *w, uint32_t flags, uint64_t size, uint64_t mask,
+                       uint64_t *addr)
+{
+    pci_drv_window *win = flags & PCI_BAR_IO ? &w->io : &w->mem32;
+
+    if (!(flags & PCI_BAR_IO) && (flags & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_64 &&
+        pci__fit(&w->mem64, size, mask, addr))
+        win = &w->mem64;
+    else if (!pci__fit(win, size, mask, addr))
+        return false;
+    win->next = *addr + size;
+    return true;
+}
+
+/* Two passes with decoding off: size every BAR and place it in a copy of
+   the windows, then, only if all fit, write the addresses, keep the
+   windows and turn on what the function decodes. */
+PCI_DEF int pci_drv_assign(const pci_drv *d, uint32_t bdf, pci_drv_windows *w)
+{
+    uint64_t addr[PCI_BAR_COUNT] = { 0 }, mask, size, old;
+    uint32_t flags, cmd, on = PCI_COMMAND_MASTER;
+    uint8_t used[PCI_BAR_COUNT] = { 0 };
+    pci_drv_windows next = *w;
+    unsigned ht = pci__rd(d, bdf, PCI_HEADER_TYPE, 1) & PCI_HEADER_TYPE_MASK;
+    unsigned nbars = ht == PCI_HEADER_TYPE_NORMAL ? 6u : ht == PCI_HEADER_TYPE_BRIDGE ? 2u : 0u;
+    int assigned = 0;
+
+    cmd = pci__rd(d, bdf, PCI_COMMAND, 2) & ~PCI_COMMAND_DECODE;
+    pci__wr(d, bdf, PCI_COMMAND, 2, cmd);
+    for (unsigned b = 0; b < nbars; b++) {
+        int n = pci__bar_probe(d, bdf, b, nbars, &old, &mask, &flags);
+
+        if (n < 0)
+            break; /* 64-bit in the last slot: nothing to assign */
+        if (mask) {
+            size = mask & (~mask + 1);
+            if (!pci__place(&next, flags, size, mask, &addr[b]))
+                return PCI_EFULL;
+            used[b] = (uint8_t)n;
+            on |= flags & PCI_BAR_IO ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
+        }
+        b += (unsigned)n - 1; /* past a 64-bit BAR's high half */
+    }
+    for (unsigned b = 0; b < nbars; b++) {
+        if (!used[b])
+            continue;
+        pci__wr(d, bdf, PCI_BAR(b), 4, (uint32_t)addr[b]); /* the flag bits are read-only */
+        if (used[b] == 2)
+            pci__wr(d, bdf, PCI_BAR(b + 1), 4, (uint32_t)(addr[b] >> 32));
+        assigned++;
+    }
+    *w = next;
+    pci__wr(d, bdf, PCI_COMMAND, 2, cmd | on);
+    return assigned;
+}
+//! [pci-drv-assign]
+
+//! [pci-drv-irq]
+PCI_DEF unsigned pci_swizzle(unsigned dev, unsigned pin)
+{
+    return (dev + pin + 3u) % 4u; /* (dev + pin - 1) % 4 without wrapping at pin 0 */
+}
+
+/* The BIR and offset of a Table or PBA dword; false for a reserved BIR. */
+static bool pci__msix_loc(uint32_t v, uint8_t *bar, uint32_t *off)
+{
+    *bar = (uint8_t)(v & PCI_MSIX_BIR_MASK);
+    *off = v & PCI_MSIX_OFFSET_MASK;
+    return *bar < PCI_BAR_COUNT;
+}
+
+PCI_DEF bool pci_drv_msix_find(const pci_drv *d, uint32_t bdf, pci_drv_msix *x)
+{
+    uint8_t cap = pci_drv_find_cap(d, bdf, PCI_CAP_ID_MSIX, 0);
+    pci_drv_msix r;
+
+    pci__zero(x, sizeof *x);
+    if (!cap)
+        return false;
+    r.cap = cap;
+    r.vectors = (uint16_t)((pci__rd(d, bdf, cap + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1);
+    if (!pci__msix_loc(pci__rd(d, bdf, cap + PCI_MSIX_TABLE, 4), &r.table_bar, &r.table_off) ||
+        !pci__msix_loc(pci__rd(d, bdf, cap + PCI_MSIX_PBA, 4), &r.pba_bar, &r.pba_off))
+        return false;
+    *x = r;
+    return true;
+}
+
+/* PCI 3.0, 6.8.3: mask the entry while its address and data change;
+   the spec asks for dword accesses to the table. */
+PCI_DEF void pci_drv_msix_entry(volatile void *table, unsigned n, uint64_t address,
+                                uint32_t data, bool masked)
+{
+    volatile uint32_t *e = (volatile uint32_t *)table + (size_t)n * (PCI_MSIX_ENTRY_SIZE / 4);
+    uint32_t ctrl = e[PCI_MSIX_ENTRY_CTRL / 4];
+
+    e[PCI_MSIX_ENTRY_CTRL / 4] = ctrl | PCI_MSIX_ENTRY_CTRL_MASKED;
+    e[PCI_MSIX_ENTRY_ADDR_LO / 4] = (uint32_t)address;
+    e[PCI_MSIX_ENTRY_ADDR_HI / 4] = (uint32_t)(address >> 32);
+    e[PCI_MSIX_ENTRY_DATA / 4] = data;
+    if (!masked)
+        e[PCI_MSIX_ENTRY_CTRL / 4] = ctrl & ~PCI_MSIX_ENTRY_CTRL_MASKED;
+}
+
+/* INTx is off before MSI-X is on and back on only after it is off, so
+   the function never has both (6.8.2: with MSI-X enabled it must not
+   assert INTx anyway). */
+PCI_DEF void pci_drv_msix_enable(const pci_drv *d, uint32_t bdf, const pci_drv_msix *x, bool on)
+{
+    unsigned reg = (unsigned)x->cap + PCI_MSIX_FLAGS;
+    uint32_t ctl = pci__rd(d, bdf, reg, 2) & ~(PCI_MSIX_FLAGS_MASKALL | PCI_MSIX_FLAGS_ENABLE);
+    uint32_t cmd = pci__rd(d, bdf, PCI_COMMAND, 2);
+
+    if (on) {
+        pci__wr(d, bdf, PCI_COMMAND, 2, cmd | PCI_COMMAND_INTX_DISABLE);
+        pci__wr(d, bdf, reg, 2, ctl | PCI_MSIX_FLAGS_ENABLE);
+    } else {
+        pci__wr(d, bdf, reg, 2, ctl);
+        pci__wr(d, bdf, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_INTX_DISABLE);
+    }
+}
+//! [pci-drv-irq]
 
 /* ---- builders ---- */
 
@@ -800,6 +1231,60 @@ PCI_DEF uint8_t pci_function_add_cap(pci_function *f, uint8_t id, unsigned len)
     return (uint8_t)off;
 }
 //! [pci-cap-build]
+
+//! [pci-msix-build]
+/* The size of memory BAR `index` as built (its lowest writable address
+   bit), or 0 if it is not the low half of a memory BAR. */
+static uint64_t pci__built_mem_bar(const pci_function *f, unsigned index)
+{
+    uint32_t lo, below;
+    uint64_t wm;
+
+    if (index >= PCI_BAR_COUNT || !(f->bars & (1u << index)))
+        return 0;
+    lo = pci__get(f->config, PCI_BAR(index), 4);
+    below = index ? pci__get(f->config, PCI_BAR(index - 1), 4) : 0;
+    if ((lo & PCI_BAR_IO) || (index && (f->bars & (1u << (index - 1))) && !(below & PCI_BAR_IO) &&
+                              (below & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_64))
+        return 0; /* I/O, or the high half of a 64-bit BAR */
+    wm = pci__get(f->wmask, PCI_BAR(index), 4);
+    if ((lo & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_64)
+        wm |= (uint64_t)pci__get(f->wmask, PCI_BAR(index + 1), 4) << 32;
+    return wm & (~wm + 1);
+}
+
+/* [off, off + len) lies inside memory BAR `bar`, QWORD-aligned. */
+static bool pci__msix_fits(const pci_function *f, unsigned bar, uint32_t off, uint32_t len)
+{
+    uint64_t size = pci__built_mem_bar(f, bar);
+
+    return size && !(off & ~PCI_MSIX_OFFSET_MASK) && off <= size && len <= size - off;
+}
+
+PCI_DEF uint8_t pci_function_add_msix(pci_function *f, unsigned vectors, unsigned table_bar,
+                                      uint32_t table_off, unsigned pba_bar, uint32_t pba_off)
+{
+    uint32_t tlen = vectors * PCI_MSIX_ENTRY_SIZE, plen = (vectors + 63) / 64 * 8;
+    uint8_t cap;
+
+    if (vectors < 1 || vectors > PCI_MSIX_MAX_VECTORS ||
+        !pci__msix_fits(f, table_bar, table_off, tlen) ||
+        !pci__msix_fits(f, pba_bar, pba_off, plen))
+        return 0;
+    /* PCIe 6.0, 7.7.2: the two may share a page but must not overlap. */
+    if (table_bar == pba_bar && table_off < (uint64_t)pba_off + plen &&
+        pba_off < (uint64_t)table_off + tlen)
+        return 0;
+    cap = pci_function_add_cap(f, PCI_CAP_ID_MSIX, PCI_MSIX_CAP_LEN);
+    if (!cap)
+        return 0;
+    pci__put(f->config, cap + PCI_MSIX_FLAGS, 2, vectors - 1);
+    pci__put(f->wmask, cap + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+    pci__put(f->config, cap + PCI_MSIX_TABLE, 4, table_off | table_bar);
+    pci__put(f->config, cap + PCI_MSIX_PBA, 4, pba_off | pba_bar);
+    return cap;
+}
+//! [pci-msix-build]
 
 PCI_DEF int pci_function_irq(pci_function *f, unsigned pin)
 {
@@ -887,10 +1372,57 @@ PCI_DEF bool pci_model_bar(const pci_model *m, unsigned devfn, unsigned bar, uin
     return true;
 }
 
-/* Tell the board about every BAR and command register: after a reset or
-   a restore it may hold none of the current values. */
+//! [pci-model-intx]
+/* The INTx# output of a slot (PCI 3.0, 6.2.2 and 6.2.3): the level the
+   device logic holds in STATUS.INTERRUPT, unless INTX_DISABLE. */
+static bool pci__intx_out(const pci_model *m, int slot)
+{
+    const uint8_t *sp = m->s.space[slot];
+
+    return (pci__get(sp, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT) &&
+           !(pci__get(sp, PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE);
+}
+
+static void pci__intx_drive(pci_model *m, int slot)
+{
+    unsigned pin = m->cfg.fn[slot].config[PCI_INTERRUPT_PIN];
+
+    if (pin && m->hooks.intx)
+        m->hooks.intx(m->hooks.ctx, m->cfg.devfn[slot], pin, pci__intx_out(m, slot));
+}
+
+PCI_DEF void pci_model_set_intx(pci_model *m, unsigned devfn, bool level)
+{
+    int slot = pci__slot(m, devfn);
+    uint8_t *st;
+    bool was;
+
+    if (slot < 0 || !m->cfg.fn[slot].config[PCI_INTERRUPT_PIN])
+        return;
+    st = &m->s.space[slot][PCI_STATUS];
+    was = pci__intx_out(m, slot);
+    *st = (uint8_t)(level ? *st | PCI_STATUS_INTERRUPT : *st & ~PCI_STATUS_INTERRUPT);
+    if (pci__intx_out(m, slot) != was)
+        pci__intx_drive(m, slot);
+}
+//! [pci-model-intx]
+
+PCI_DEF uint32_t pci_model_config(const pci_model *m, unsigned devfn, uint16_t reg,
+                                  unsigned width)
+{
+    int slot = pci__slot(m, devfn);
+
+    if (slot < 0 || reg >= PCI_CONFIG_SIZE || !pci__in_dword(reg, width))
+        return (uint32_t)pci__ones(width);
+    return pci__get(m->s.space[slot], reg, width);
+}
+
+/* Tell the board about every BAR, command register and INTx# output:
+   after a reset or a restore it may hold none of the current values. */
 static void pci__redrive(pci_model *m)
 {
+    for (unsigned i = 0; i < m->cfg.count; i++)
+        pci__intx_drive(m, (int)i);
     if (!m->hooks.bar_changed)
         return;
     for (unsigned i = 0; i < m->cfg.count; i++) {
@@ -963,22 +1495,30 @@ static void pci__changed(pci_model *m, int slot, unsigned dword, uint32_t diff)
 //! [pci-model-config]
 /* One configuration read of bus:devfn, register `reg` (below 4096), that
    stays in one dword. Absent functions float high (a master abort); the
-   space above 256 of a present one is an empty extended list. */
+   space above 256 of a present one is an empty extended list. The board's
+   cfg_read hook sees the rest. */
 static uint64_t pci__config_read(pci_model *m, unsigned bus, unsigned devfn, unsigned reg,
                                  unsigned width)
 {
     int slot = bus == 0 ? pci__slot(m, devfn) : -1;
+    uint32_t v;
 
     if (slot < 0)
         return pci__ones(width);
     if (reg >= PCI_CONFIG_SIZE)
         return 0;
     PCI_ASSERT(pci__in_dword(reg, width));
-    return pci__get(m->s.space[slot], reg, width);
+    v = pci__get(m->s.space[slot], reg, width);
+    /* The board may answer for a register it owns. */
+    if (m->hooks.cfg_read && m->hooks.cfg_read(m->hooks.ctx, devfn, (uint16_t)reg, width, &v))
+        v &= (uint32_t)pci__ones(width);
+    return v;
 }
 
 /* Each byte through its masks: the writable bits take the value, a 1 in
-   a write-1-to-clear bit clears it, the rest stay (PCI 3.0, 6.2). */
+   a write-1-to-clear bit clears it, the rest stay (PCI 3.0, 6.2). Then
+   the board hears of it: a moved BAR, INTx# held off or let through by
+   INTX_DISABLE, and the write itself. */
 static void pci__config_write(pci_model *m, unsigned bus, unsigned devfn, unsigned reg,
                               unsigned width, uint64_t value)
 {
@@ -1003,6 +1543,13 @@ static void pci__config_write(pci_model *m, unsigned bus, unsigned devfn, unsign
     after = pci__get(sp, dword, 4);
     if (before != after)
         pci__changed(m, slot, dword, before ^ after);
+    /* The output moves only if the device asserts (STATUS.INTERRUPT is
+       the dword's bit 19, and read-only). */
+    if (dword == PCI_COMMAND && ((before ^ after) & PCI_COMMAND_INTX_DISABLE) &&
+        (after & (uint32_t)PCI_STATUS_INTERRUPT << 16))
+        pci__intx_drive(m, slot);
+    if (m->hooks.cfg_written)
+        m->hooks.cfg_written(m->hooks.ctx, devfn, (uint16_t)reg, width);
 }
 //! [pci-model-config]
 
@@ -1108,8 +1655,9 @@ PCI_DEF int64_t pci_model_save(void *m, void *buf, size_t size)
 /* A state this bus can be in: every bit a guest cannot write is what the
    function was built with (so a snapshot cannot change a vendor ID, a
    BAR's type or a capability pointer), and unused slots are empty. The
-   write-1-to-clear bits may be anything: a device sets them. `space` is
-   the saved spaces, slot after slot. */
+   write-1-to-clear bits may be anything: a device sets them; so may
+   STATUS.INTERRUPT, where there is a pin. `space` is the saved spaces,
+   slot after slot. */
 static bool pci__valid(const pci_model *m, uint32_t version, uint32_t address,
                        const uint8_t *space)
 {
@@ -1123,6 +1671,9 @@ static bool pci__valid(const pci_model *m, uint32_t version, uint32_t address,
             uint8_t fixed = i < m->cfg.count ? (uint8_t)~(f->wmask[o] | f->w1c[o]) : 0xff;
             uint8_t want = i < m->cfg.count ? f->config[o] : 0;
 
+            /* The device logic sets STATUS.INTERRUPT, if it has a pin. */
+            if (o == PCI_STATUS && i < m->cfg.count && f->config[PCI_INTERRUPT_PIN])
+                fixed = (uint8_t)(fixed & ~PCI_STATUS_INTERRUPT);
             if ((sp[o] ^ want) & fixed)
                 return false;
         }
@@ -1149,6 +1700,257 @@ PCI_DEF int64_t pci_model_restore(void *m, const void *buf, size_t size)
     pci__copy(&pm->s, buf, sizeof pm->s);
     pci__redrive(pm);
     return (int64_t)sizeof pm->s;
+}
+
+/* ---- MSI-X table and PBA ---- */
+
+/* A vector count is kept in Message Control's 11 bits. */
+typedef char pci__msix_fit[PCI_MSIX_VECTORS >= 1 && PCI_MSIX_VECTORS <= 2048 ? 1 : -1];
+
+#define PCI__MSIX_CTL (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL)
+#define PCI__MSIX_LO   (PCI_MSIX_ENTRY_ADDR_LO / 4)
+#define PCI__MSIX_HI   (PCI_MSIX_ENTRY_ADDR_HI / 4)
+#define PCI__MSIX_DATA (PCI_MSIX_ENTRY_DATA / 4)
+#define PCI__MSIX_VCTL (PCI_MSIX_ENTRY_CTRL / 4)
+
+/* The vectors the table holds: what the board configured, within the
+   state's room even if it set more (book/security.md, rule 1). */
+static unsigned pci__msix_n(const pci_msix *x)
+{
+    return x->cfg.vectors < PCI_MSIX_VECTORS ? x->cfg.vectors : PCI_MSIX_VECTORS;
+}
+
+PCI_DEF int pci_msix_init(pci_msix *x, unsigned vectors, const pci_msix_hooks *h)
+{
+    bool ok = vectors >= 1 && vectors <= PCI_MSIX_VECTORS;
+
+    pci__zero(x, sizeof *x);
+    if (h)
+        x->hooks = *h;
+    x->cfg.vectors = ok ? vectors : 0;
+    x->cfg.pba_offset = PCI_MSIX_PBA_OFFSET(x->cfg.vectors);
+    pci_msix_reset(x);
+    return ok ? 0 : PCI_EINVAL;
+}
+
+/* PCIe 6.0, 7.7.2: every entry's Mask Bit is 1 after reset. */
+PCI_DEF void pci_msix_reset(void *x)
+{
+    pci_msix *mx = (pci_msix *)x;
+
+    pci__zero(&mx->s, sizeof mx->s);
+    mx->s.version = PCI_MSIX_STATE_VERSION;
+    for (unsigned v = 0; v < pci__msix_n(mx); v++)
+        mx->s.table[v][PCI__MSIX_VCTL] = PCI_MSIX_ENTRY_CTRL_MASKED;
+}
+
+PCI_DEF bool pci_msix_enabled(const pci_msix *x)
+{
+    return (x->s.control & PCI_MSIX_FLAGS_ENABLE) != 0;
+}
+
+PCI_DEF bool pci_msix_pending(const pci_msix *x, unsigned vector)
+{
+    return vector < pci__msix_n(x) && ((x->s.pba[vector / 64] >> (vector % 64)) & 1u);
+}
+
+//! [pci-msix-signal]
+/* PCI 3.0, 6.8.3: a masked vector's event sets its pending bit; once
+   the vector and the function are unmasked (and MSI-X is on), the
+   function sends the message and clears the bit. */
+static bool pci__msix_masked(const pci_msix *x, unsigned v)
+{
+    return (x->s.control & PCI_MSIX_FLAGS_MASKALL) ||
+           (x->s.table[v][PCI__MSIX_VCTL] & PCI_MSIX_ENTRY_CTRL_MASKED);
+}
+
+/* The bit is clear before the hook runs, so a board that saves from it
+   saves a state restore accepts. */
+static void pci__msix_send(pci_msix *x, unsigned v)
+{
+    const uint32_t *e = x->s.table[v];
+
+    PCI_ASSERT(v < pci__msix_n(x) && !pci__msix_masked(x, v));
+    x->s.pba[v / 64] &= ~(1ull << (v % 64));
+    x->stats.delivered++;
+    if (x->hooks.msi)
+        x->hooks.msi(x->hooks.ctx, (uint64_t)e[PCI__MSIX_HI] << 32 | e[PCI__MSIX_LO],
+                     e[PCI__MSIX_DATA]);
+}
+
+PCI_DEF void pci_msix_signal(pci_msix *x, unsigned vector)
+{
+    if (vector >= pci__msix_n(x)) {
+        x->stats.unknown_vector++;
+    } else if (!pci_msix_enabled(x)) {
+        x->stats.disabled++;
+    } else if (pci__msix_masked(x, vector)) {
+        x->s.pba[vector / 64] |= 1ull << (vector % 64);
+        x->stats.pended++;
+    } else {
+        pci__msix_send(x, vector);
+    }
+}
+
+/* Every vector that is pending and may now be sent, lowest first: at most
+   `vectors` messages, however the guest set the masks (book/security.md,
+   rule 2). */
+static void pci__msix_flush(pci_msix *x)
+{
+    if (!pci_msix_enabled(x) || (x->s.control & PCI_MSIX_FLAGS_MASKALL))
+        return;
+    for (unsigned v = 0; v < pci__msix_n(x); v++)
+        if (pci_msix_pending(x, v) && !pci__msix_masked(x, v))
+            pci__msix_send(x, v);
+}
+
+PCI_DEF void pci_msix_control(pci_msix *x, uint16_t message_control)
+{
+    x->s.control = message_control & PCI__MSIX_CTL;
+    pci__msix_flush(x);
+}
+//! [pci-msix-signal]
+
+//! [pci-msix-access]
+/* The table dword at `off` (4-aligned, inside the table) takes `v`:
+   address bits 1:0 and vector control bits 31:1 stay 0. Unmasking a
+   pending vector sends it. */
+static void pci__msix_put(pci_msix *x, uint64_t off, uint32_t v)
+{
+    unsigned vec = (unsigned)(off / PCI_MSIX_ENTRY_SIZE), dw = (unsigned)(off % 16) / 4;
+    static const uint32_t keep[4] = { 0xfffffffcu, 0xffffffffu, 0xffffffffu,
+                                      PCI_MSIX_ENTRY_CTRL_MASKED };
+
+    x->s.table[vec][dw] = v & keep[dw];
+    if (dw == PCI__MSIX_VCTL && pci_msix_pending(x, vec) && pci_msix_enabled(x) &&
+        !pci__msix_masked(x, vec))
+        pci__msix_send(x, vec);
+}
+
+/* Which structure an access of `width` at `off` reaches (PCIe 6.0, 6.1.4:
+   aligned dwords and qwords only): 1 the table, 2 the PBA, 0 neither, a
+   hole that reads all-ones (book/security.md, rule 5). */
+static int pci__msix_decode(const pci_msix *x, uint64_t off, unsigned width)
+{
+    uint64_t tlen = PCI_MSIX_ENTRY_SIZE * (uint64_t)pci__msix_n(x), pba = x->cfg.pba_offset;
+
+    if ((width != 4 && width != 8) || (off & (width - 1)))
+        return 0;
+    if (off < tlen)
+        return 1; /* an aligned access never straddles an entry */
+    if (!(pba & 7) && off >= pba && off - pba < PCI_MSIX_PBA_SIZE(pci__msix_n(x)))
+        return 2;
+    return 0;
+}
+
+static uint32_t pci__msix_dword(const pci_msix *x, int where, uint64_t off)
+{
+    uint64_t q;
+
+    if (where == 1)
+        return x->s.table[off / PCI_MSIX_ENTRY_SIZE][(off % 16) / 4];
+    q = x->s.pba[(off - x->cfg.pba_offset) / 8];
+    return (uint32_t)(q >> (off & 4 ? 32 : 0));
+}
+
+PCI_DEF uint64_t pci_msix_read(void *x, uint64_t offset, unsigned width)
+{
+    pci_msix *mx = (pci_msix *)x;
+    int where = pci__msix_decode(mx, offset, width);
+    uint64_t v;
+
+    if (!where) {
+        mx->stats.bad_access++;
+        return pci__ones(width);
+    }
+    v = pci__msix_dword(mx, where, offset);
+    if (width == 8)
+        v |= (uint64_t)pci__msix_dword(mx, where, offset + 4) << 32;
+    return v;
+}
+
+PCI_DEF void pci_msix_write(void *x, uint64_t offset, unsigned width, uint64_t value)
+{
+    pci_msix *mx = (pci_msix *)x;
+    int where = pci__msix_decode(mx, offset, width);
+
+    if (where != 1) {
+        mx->stats.bad_access++; /* the PBA is read-only too */
+        return;
+    }
+    pci__msix_put(mx, offset, (uint32_t)value);
+    if (width == 8)
+        pci__msix_put(mx, offset + 4, (uint32_t)(value >> 32));
+}
+//! [pci-msix-access]
+
+PCI_DEF int64_t pci_msix_save(void *x, void *buf, size_t size)
+{
+    pci_msix *mx = (pci_msix *)x;
+
+    if (size < sizeof mx->s)
+        return -1;
+    pci__copy(buf, &mx->s, sizeof mx->s);
+    return (int64_t)sizeof mx->s;
+}
+
+//! [pci-msix-valid]
+/* A field of a saved state, read where it lies (`b` need not be aligned). */
+static uint64_t pci__msix_field(const uint8_t *b, size_t off, size_t len)
+{
+    uint64_t q = 0;
+    uint32_t d = 0;
+
+    if (len == 8) {
+        pci__copy(&q, b + off, 8);
+        return q;
+    }
+    pci__copy(&d, b + off, 4);
+    return d;
+}
+
+/* A state the table can be in: the bits it stores and no others, nothing
+   past its vectors, and nothing pending that it would have sent
+   (book/security.md, rule 4: a restore refuses the rest). */
+static bool pci__msix_valid(const pci_msix *x, const uint8_t *b)
+{
+    uint32_t control = (uint32_t)pci__msix_field(b, offsetof(pci_msix_state, control), 4);
+    bool live = control == PCI_MSIX_FLAGS_ENABLE;
+    size_t table = offsetof(pci_msix_state, table), pba = offsetof(pci_msix_state, pba);
+
+    if (pci__msix_field(b, offsetof(pci_msix_state, version), 4) != PCI_MSIX_STATE_VERSION ||
+        (control & ~PCI__MSIX_CTL))
+        return false;
+    for (unsigned v = 0; v < PCI_MSIX_VECTORS; v++) {
+        size_t e = table + (size_t)v * PCI_MSIX_ENTRY_SIZE;
+        uint64_t lo = pci__msix_field(b, e + PCI_MSIX_ENTRY_ADDR_LO, 4);
+        uint64_t ctl = pci__msix_field(b, e + PCI_MSIX_ENTRY_CTRL, 4);
+        uint64_t rest = pci__msix_field(b, e + PCI_MSIX_ENTRY_ADDR_HI, 4) |
+                        pci__msix_field(b, e + PCI_MSIX_ENTRY_DATA, 4);
+        bool pending = (pci__msix_field(b, pba + (v / 64) * 8, 8) >> (v % 64)) & 1u;
+
+        if (v >= pci__msix_n(x)) {
+            if (lo | ctl | rest || pending)
+                return false;
+        } else if ((lo & 3u) || (ctl & ~(uint64_t)PCI_MSIX_ENTRY_CTRL_MASKED) ||
+                   (pending && live && !(ctl & PCI_MSIX_ENTRY_CTRL_MASKED))) {
+            return false;
+        }
+    }
+    return true;
+}
+//! [pci-msix-valid]
+
+/* Like the bus's snapshot, checked where it lies and copied once it has
+   passed. */
+PCI_DEF int64_t pci_msix_restore(void *x, const void *buf, size_t size)
+{
+    pci_msix *mx = (pci_msix *)x;
+
+    if (size != sizeof mx->s || !pci__msix_valid(mx, (const uint8_t *)buf))
+        return -1;
+    pci__copy(&mx->s, buf, sizeof mx->s);
+    return (int64_t)sizeof mx->s;
 }
 
 #endif /* PCI_IMPLEMENTATION */

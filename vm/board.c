@@ -25,10 +25,20 @@
 #include "rtc_cmos.h"
 #define UART16550_IMPLEMENTATION
 #include "uart16550.h"
+#define VIRTIO_IMPLEMENTATION
+#include "virtio.h"
 
 /* The tables (vm/acpi.c) describe this board: they must agree. */
 _Static_assert(ACPI_IOAPIC_PADDR == IOAPIC_PC_BASE, "the MADT and the board disagree on the IOAPIC");
 _Static_assert(ACPI_IOAPIC_GSI == 0 && IOAPIC_PINS == 24, "the MADT says 24 pins from GSI 0");
+_Static_assert(BOARD_VIRTIO_VECTORS <= PCI_MSIX_VECTORS, "pci.h holds too few MSI-X vectors");
+_Static_assert(VIRTIO_PCI_MSIX_OFFSET + PCI_MSIX_PBA_OFFSET(BOARD_VIRTIO_VECTORS) +
+               PCI_MSIX_PBA_SIZE(BOARD_VIRTIO_VECTORS) <= VIRTIO_PCI_BAR_TOTAL,
+               "the MSI-X table and PBA must fit in the virtio BAR");
+_Static_assert(BOARD_VIRTIO_CON_BAR + VIRTIO_PCI_BAR_TOTAL <= BOARD_VIRTIO_MMIO_RNG,
+               "the PCI window runs into the virtio-mmio windows");
+_Static_assert(BOARD_VIRTIO_MMIO_CON + VIRTIO_MMIO_SIZE <= IOAPIC_PC_BASE,
+               "the virtio-mmio windows run into the IOAPIC");
 _Static_assert(ACPI_BOARD_RESET_PORT == BOARD_RST_CNT_PORT && (ACPI_BOARD_RESET_VALUE & BOARD_RST_CPU),
                "the FADT's reset register must be the board's, and its value must reset");
 
@@ -238,6 +248,351 @@ static int64_t rst_restore(void *ctx, const void *buf, size_t size)
     return 1;
 }
 
+/* ---- virtio: guest memory, the PCI functions and the host side ---------- */
+
+/* The devices' view of guest RAM (virtio.h's virtio_mem): a range is served
+   only if it lies wholly in RAM, with no wrap (book/security.md, rule 6),
+   so a ring or buffer aimed at a BAR, the IOAPIC or past the end is
+   refused and the queue breaks (DEVICE_NEEDS_RESET) instead. The vCPU
+   writes RAM while a device reads it: an aligned 2- or 4-byte copy is one
+   access, as virtio.h asks for ring indices. */
+static bool ram_ok(const struct board *b, uint64_t gpa, uint64_t n)
+{
+    return b->ram && gpa <= b->ram_size && n <= b->ram_size - gpa;
+}
+
+static bool vmem_check(void *ctx, uint64_t gpa, uint64_t n)
+{
+    return ram_ok(ctx, gpa, n);
+}
+
+static bool vmem_read(void *ctx, uint64_t gpa, void *dst, size_t n)
+{
+    struct board *b = ctx;
+    const uint8_t *p;
+
+    if (!ram_ok(b, gpa, n))
+        return false;
+    p = b->ram + gpa;
+    if (n == 2 && !(gpa & 1)) {
+        uint16_t v = __atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_RELAXED);
+        memcpy(dst, &v, 2);
+    } else if (n == 4 && !(gpa & 3)) {
+        uint32_t v = __atomic_load_n((const uint32_t *)(const void *)p, __ATOMIC_RELAXED);
+        memcpy(dst, &v, 4);
+    } else {
+        memcpy(dst, p, n);
+    }
+    return true;
+}
+
+static bool vmem_write(void *ctx, uint64_t gpa, const void *src, size_t n)
+{
+    struct board *b = ctx;
+    uint8_t *p;
+
+    if (!ram_ok(b, gpa, n))
+        return false;
+    p = b->ram + gpa;
+    if (n == 2 && !(gpa & 1)) {
+        uint16_t v;
+        memcpy(&v, src, 2);
+        __atomic_store_n((uint16_t *)(void *)p, v, __ATOMIC_RELAXED);
+    } else if (n == 4 && !(gpa & 3)) {
+        uint32_t v;
+        memcpy(&v, src, 4);
+        __atomic_store_n((uint32_t *)(void *)p, v, __ATOMIC_RELAXED);
+    } else {
+        memcpy(p, src, n);
+    }
+    return true;
+}
+
+/* Each virtio device's hooks get a context naming the board and the
+   device: one small struct per device, inside the board. */
+static struct board *vio_board(void *ctx, unsigned *i)
+{
+    const struct board_vio_ref *r = ctx;
+
+    *i = r->i;
+    return r->b;
+}
+
+static unsigned vio_devfn(unsigned i)
+{
+    return PCI_DEVFN(i == BOARD_VIO_PCI_RNG ? BOARD_VIRTIO_RNG_DEV : BOARD_VIRTIO_CON_DEV, 0);
+}
+
+/* The GSI a function's INTA# reaches (the line register says the same). */
+static unsigned vio_pci_gsi(unsigned i)
+{
+    return BOARD_PCI_GSI_BASE + pci_swizzle(PCI_BDF_DEV(vio_devfn(i)), 1);
+}
+
+/* A PCI function's INTx# output (after INTX_DISABLE): onto its GSI, ORed
+   with every other function that reaches the same one. */
+static void pci_intx(void *ctx, unsigned devfn, unsigned pin, bool level)
+{
+    struct board *b = ctx;
+    unsigned i, gsi = BOARD_PCI_GSI_BASE + pci_swizzle(PCI_BDF_DEV(devfn), pin);
+    bool any = false;
+
+    for (i = 0; i < BOARD_VIO_PCI_COUNT; i++) {
+        if (vio_devfn(i) == devfn)
+            b->intx[i] = level;
+        if (vio_pci_gsi(i) == gsi)
+            any |= b->intx[i];
+    }
+    line_set(b, gsi, any);
+}
+
+/* The virtio device's interrupt: on PCI its function's INTx# (the PCI
+   model applies INTX_DISABLE and calls pci_intx); on MMIO its own GSI. */
+static void vio_irq(void *ctx, bool level)
+{
+    unsigned i;
+    struct board *b = vio_board(ctx, &i);
+
+    if (i < BOARD_VIO_PCI_COUNT)
+        pci_model_set_intx(&b->pci, vio_devfn(i), level);
+    else
+        line_set(b, i == BOARD_VIO_MMIO_RNG ? BOARD_VIRTIO_MMIO_RNG_GSI
+                                            : BOARD_VIRTIO_MMIO_CON_GSI, level);
+}
+
+/* MSI-X on: the table sends the vector's message (or pends it, masked). */
+static bool vio_msix(void *ctx, uint16_t vector)
+{
+    unsigned i;
+    struct board *b = vio_board(ctx, &i);
+
+    if (i >= BOARD_VIO_PCI_COUNT || !pci_msix_enabled(&b->msix[i]))
+        return false;
+    if (vector != VIRTIO_MSI_NO_VECTOR)
+        pci_msix_signal(&b->msix[i], vector);
+    return true;
+}
+
+static size_t vio_entropy(void *ctx, void *buf, size_t n)
+{
+    unsigned i;
+    struct board *b = vio_board(ctx, &i);
+
+    return b->hooks.entropy ? b->hooks.entropy(b->hooks.ctx, buf, n) : 0;
+}
+
+/* Console output: the driver's own bulk hook, or COM1's path byte by byte,
+   stopping at the first byte the host refuses (the console keeps the rest
+   until board_console_resume()). */
+static size_t vio_tx(void *ctx, const void *buf, size_t n)
+{
+    unsigned i;
+    struct board *b = vio_board(ctx, &i);
+    const uint8_t *p = buf;
+    size_t k;
+
+    if (b->hooks.vcon_tx)
+        return b->hooks.vcon_tx(b->hooks.ctx, buf, n);
+    if (!b->hooks.console_tx)
+        return n;
+    for (k = 0; k < n && b->hooks.console_tx(b->hooks.ctx, p[k]); k++)
+        ;
+    return k;
+}
+
+static void vio_rx_room(void *ctx)
+{
+    unsigned i;
+    struct board *b = vio_board(ctx, &i);
+
+    if (b->hooks.vcon_room)
+        b->hooks.vcon_room(b->hooks.ctx);
+}
+
+/* Work left over: virtio_model_resume() runs at the next board_advance(),
+   not inside the hook (virtio.h asks for that). */
+static void vio_wake(void *ctx)
+{
+    unsigned i;
+    struct board *b = vio_board(ctx, &i);
+
+    b->vio_wake[i] = true;
+    if (b->hooks.wake)
+        b->hooks.wake(b->hooks.ctx);
+}
+
+/* An MSI-X message is a dword write at an address: the same message the
+   IOAPIC sends, to the same edge (KVM_SIGNAL_MSI, qtest's MSI lines). */
+static void msix_send(void *ctx, uint64_t address, uint32_t data)
+{
+    struct board *b = ctx;
+    const ioapic_msi m = { address, data };
+
+    if (b->hooks.msi)
+        b->hooks.msi(b->hooks.ctx, &m);
+}
+
+/* BAR 0 of a virtio function moved, or its memory decoding changed. */
+static void pci_bar_changed(void *ctx, unsigned devfn, unsigned bar)
+{
+    struct board *b = ctx;
+    uint64_t base, size;
+    unsigned i;
+
+    for (i = 0; i < BOARD_VIO_PCI_COUNT; i++) {
+        if (vio_devfn(i) != devfn || (bar != 0 && bar != PCI_MODEL_COMMAND))
+            continue;
+        b->bar[i].on = pci_model_bar(&b->pci, devfn, 0, &base, &size) &&
+                       size == VIRTIO_PCI_BAR_TOTAL && base <= UINT64_MAX - size;
+        b->bar[i].base = b->bar[i].on ? base : 0;
+    }
+}
+
+static int vio_pci_index(unsigned devfn)
+{
+    unsigned i;
+
+    for (i = 0; i < BOARD_VIO_PCI_COUNT; i++)
+        if (vio_devfn(i) == devfn)
+            return (int)i;
+    return -1;
+}
+
+/* Does a config access of `width` at `reg` touch [at, at + len)? */
+static bool touches(uint16_t reg, unsigned width, unsigned at, unsigned len)
+{
+    return at && reg < at + len && reg + width > at;
+}
+
+/* The live 20 bytes of a function's PCI_CFG capability. */
+static void pcicfg_bytes(const struct board *b, unsigned i, uint8_t cap[VIRTIO_PCI_CFG_CAP_LEN])
+{
+    unsigned k;
+
+    for (k = 0; k < VIRTIO_PCI_CFG_CAP_LEN; k++)
+        cap[k] = (uint8_t)pci_model_config(&b->pci, vio_devfn(i),
+                                           (uint16_t)(b->pcicfg_cap[i] + k), 1);
+}
+
+/* Configuration writes the board reacts to: MSI-X Message Control, and the
+   data window of virtio's PCI_CFG capability (an access to the BAR through
+   configuration space). */
+static void pci_cfg_written(void *ctx, unsigned devfn, uint16_t reg, unsigned width)
+{
+    struct board *b = ctx;
+    int i = vio_pci_index(devfn);
+    uint8_t cap[VIRTIO_PCI_CFG_CAP_LEN];
+
+    if (i < 0)
+        return;
+    if (touches(reg, width, b->msix_cap[i] + PCI_MSIX_FLAGS, 2))
+        pci_msix_control(&b->msix[i], (uint16_t)pci_model_config(
+                                          &b->pci, devfn, b->msix_cap[i] + PCI_MSIX_FLAGS, 2));
+    if (touches(reg, width, b->pcicfg_cap[i] + VIRTIO_PCI_CFG_CAP_DATA, 4)) {
+        pcicfg_bytes(b, (unsigned)i, cap);
+        virtio_model_pci_cfg_write(&b->vio[i], cap,
+                                   pci_model_config(&b->pci, devfn, b->pcicfg_cap[i] +
+                                                    VIRTIO_PCI_CFG_CAP_DATA, 4));
+    }
+}
+
+static bool pci_cfg_read(void *ctx, unsigned devfn, uint16_t reg, unsigned width,
+                         uint32_t *value)
+{
+    struct board *b = ctx;
+    int i = vio_pci_index(devfn);
+    unsigned data;
+    uint8_t cap[VIRTIO_PCI_CFG_CAP_LEN];
+
+    if (i < 0 || !touches(reg, width, b->pcicfg_cap[i] + VIRTIO_PCI_CFG_CAP_DATA, 4))
+        return false;
+    /* The data window is a dword-aligned dword and the model's accesses
+       stay inside one dword: this one lies inside the window. */
+    data = b->pcicfg_cap[i] + VIRTIO_PCI_CFG_CAP_DATA;
+    pcicfg_bytes(b, (unsigned)i, cap);
+    *value = virtio_model_pci_cfg_read(&b->vio[i], cap) >> (8 * (reg - data));
+    return true;
+}
+
+/* The BAR windows: the chipset's map is fixed at build time, and a guest
+   may move a BAR, so they are looked up here, before the chipset. True if
+   the access was one of theirs. An access that is not wholly inside one
+   of the two parts (the model's registers, the MSI-X table and PBA) is
+   refused as a hole is: all-ones, ignored. */
+static bool bar_access(struct board *b, uint64_t addr, unsigned width, bool write, uint64_t *v)
+{
+    unsigned i;
+
+    for (i = 0; i < BOARD_VIO_PCI_COUNT; i++) {
+        uint64_t off = addr - b->bar[i].base;
+
+        if (!b->bar[i].on || addr < b->bar[i].base || off >= VIRTIO_PCI_BAR_TOTAL)
+            continue;
+        if (width > VIRTIO_PCI_BAR_TOTAL - off ||
+            (off < VIRTIO_PCI_MSIX_OFFSET && width > VIRTIO_PCI_MSIX_OFFSET - off)) {
+            if (!write)
+                *v = width < 8 ? (1ull << (8 * width)) - 1 : UINT64_MAX;
+        } else if (off < VIRTIO_PCI_MSIX_OFFSET) {
+            if (write)
+                virtio_model_write(&b->vio[i], off, width, *v);
+            else
+                *v = virtio_model_read(&b->vio[i], off, width);
+        } else if (write) {
+            pci_msix_write(&b->msix[i], off - VIRTIO_PCI_MSIX_OFFSET, width, *v);
+        } else {
+            *v = pci_msix_read(&b->msix[i], off - VIRTIO_PCI_MSIX_OFFSET, width);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* A virtio-pci function as the firmware leaves it: IDs, BAR 0 assigned,
+   decoding and bus mastering on, INTA# and its GSI in the line register,
+   the virtio capabilities and MSI-X. */
+static void build_vio_pci(struct board *b, unsigned i, uint32_t bar_base)
+{
+    static const unsigned types[] = { VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_CAP_NOTIFY_CFG,
+                                      VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_CAP_DEVICE_CFG,
+                                      VIRTIO_PCI_CAP_PCI_CFG };
+    static pci_function f;      /* 768 bytes: not on the stack */
+    virtio_model *v = &b->vio[i];
+    uint8_t cap[VIRTIO_PCI_CAP_MAX];
+    unsigned t, k, len;
+    uint8_t at;
+
+    pci_function_init(&f, VIRTIO_PCI_VENDOR, (uint16_t)VIRTIO_PCI_DEVICE_ID(v->cfg.device),
+                      VIRTIO_PCI_CLASS(v->cfg.device), VIRTIO_PCI_REVISION);
+    f.config[PCI_SUBSYSTEM_VENDOR_ID] = VIRTIO_PCI_SUBSYS_VENDOR & 0xff;
+    f.config[PCI_SUBSYSTEM_VENDOR_ID + 1] = VIRTIO_PCI_SUBSYS_VENDOR >> 8;
+    f.config[PCI_SUBSYSTEM_ID] = VIRTIO_PCI_SUBSYS_ID & 0xff;
+    f.config[PCI_SUBSYSTEM_ID + 1] = VIRTIO_PCI_SUBSYS_ID >> 8;
+    pci_function_bar(&f, 0, VIRTIO_PCI_BAR_TOTAL, 0);
+    for (k = 0; k < 4; k++)
+        f.config[PCI_BAR0 + k] = (uint8_t)(bar_base >> (8 * k));
+    f.config[PCI_COMMAND] = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+    pci_function_irq(&f, 1);
+    f.config[PCI_INTERRUPT_LINE] = (uint8_t)vio_pci_gsi(i);
+    for (t = 0; t < sizeof types / sizeof types[0]; t++) {
+        if (!(len = virtio_model_pci_cap(v, types[t], cap)) ||
+            !(at = pci_function_add_cap(&f, VIRTIO_PCI_CAP_VNDR, len)))
+            continue;
+        for (k = 2; k < len; k++)
+            f.config[at + k] = cap[k];
+        if (types[t] == VIRTIO_PCI_CAP_PCI_CFG) {
+            /* bar, offset, length and the data window are the driver's */
+            f.wmask[at + VIRTIO_PCI_CAP_BAR] = 0xff;
+            for (k = VIRTIO_PCI_CAP_OFFSET; k < VIRTIO_PCI_CFG_CAP_LEN; k++)
+                f.wmask[at + k] = 0xff;
+            b->pcicfg_cap[i] = at;
+        }
+    }
+    b->msix_cap[i] = pci_function_add_msix(&f, BOARD_VIRTIO_VECTORS, 0, VIRTIO_PCI_MSIX_OFFSET,
+                                           0, (uint32_t)(VIRTIO_PCI_MSIX_OFFSET +
+                                               PCI_MSIX_PBA_OFFSET(BOARD_VIRTIO_VECTORS)));
+    pci_model_add(&b->pci, vio_devfn(i), &f);
+}
+
 /* ---- isa-debug-exit: the one device that is the monitor's own ---------- */
 
 /* A 1-byte OUT of v asks to stop with status (v << 1) | 1, as QEMU's
@@ -319,6 +674,21 @@ static const chipset_ops exit_ops = { .pio_write = debug_exit_write };
 static const chipset_ops rst_ops = {
     .reset = rst_reset, .save = rst_save, .restore = rst_restore,
 };
+/* virtio-mmio devices answer in their windows; the virtio-pci ones and
+   their MSI-X tables are reached through the BAR windows (bar_access) and
+   are chipset devices for their state alone, like the reset register. */
+static const chipset_ops vio_mmio_ops = {
+    .mmio_read = virtio_model_read, .mmio_write = virtio_model_write,
+    .reset = virtio_model_reset, .save = virtio_model_save,
+    .restore = virtio_model_restore,
+};
+static const chipset_ops vio_pci_ops = {
+    .reset = virtio_model_reset, .save = virtio_model_save,
+    .restore = virtio_model_restore,
+};
+static const chipset_ops msix_ops = {
+    .reset = pci_msix_reset, .save = pci_msix_save, .restore = pci_msix_restore,
+};
 static const chipset_ops pci_ops = {
     .pio_read = cf8_read, .pio_write = cf8_write, .reset = pci_reset,
     .save = pci_save, .restore = pci_restore,
@@ -352,7 +722,13 @@ bool board_init(struct board *b, const struct board_hooks *h)
                            .ranges = b->ranges, .range_cap = BOARD_RANGES,
                            .on_error = build_error, .on_unclaimed = warn_unclaimed,
                            .hook_ctx = b };
+    const pci_model_hooks pci_hooks = { pci_bar_changed, pci_cfg_written, pci_cfg_read,
+                                        pci_intx, b };
+    const pci_msix_hooks msix_hooks = { msix_send, b };
+    static const char *const vio_names[BOARD_VIO_COUNT] = {
+        "virtio-pci-rng", "virtio-pci-con", "virtio-mmio-rng", "virtio-mmio-con" };
     int pic, pit, kbd;
+    unsigned i;
 
     memset(b, 0, sizeof *b);
     b->hooks = *h;
@@ -364,7 +740,28 @@ bool board_init(struct board *b, const struct board_hooks *h)
     pit8254_model_init(&b->pit, &pit_hooks);
     rtc_cmos_model_init(&b->rtc, &rtc_hooks);
     i8042_model_init(&b->kbd, &kbd_hooks);
-    pci_model_init(&b->pci, NULL);          /* the host bridge alone on bus 0 */
+    pci_model_init(&b->pci, &pci_hooks);    /* the host bridge at 00.0 */
+    for (i = 0; i < BOARD_VIO_COUNT; i++) {
+        virtio_model_hooks vh = { vio_irq, vio_msix, vio_entropy, vio_tx, vio_rx_room,
+                                  vio_wake, &b->vio_ref[i] };
+        virtio_model *v = &b->vio[i];
+
+        b->vio_ref[i] = (struct board_vio_ref){ b, i };
+        virtio_model_init(v, &vh);
+        v->cfg.device = i == BOARD_VIO_PCI_RNG || i == BOARD_VIO_MMIO_RNG ? VIRTIO_ID_ENTROPY
+                                                                        : VIRTIO_ID_CONSOLE;
+        v->cfg.mem = (virtio_mem){ b, vmem_read, vmem_write, vmem_check };
+        if (i < BOARD_VIO_PCI_COUNT) {
+            v->cfg.transport = VIRTIO_TRANSPORT_PCI;
+            v->cfg.msix_vectors = BOARD_VIRTIO_VECTORS;
+            v->cfg.pci_bar = 0;
+            pci_msix_init(&b->msix[i], BOARD_VIRTIO_VECTORS, &msix_hooks);
+            build_vio_pci(b, i, i == BOARD_VIO_PCI_RNG ? BOARD_VIRTIO_RNG_BAR
+                                                      : BOARD_VIRTIO_CON_BAR);
+        }
+        virtio_model_reset(v);
+    }
+    pci_model_reset(&b->pci);               /* the BAR table follows the functions */
     //! [board-lines]
     /* The controllers hear the lines (their set_irq is the fabric's input
        type); the IOAPIC hears the CPU's EOIs. */
@@ -402,6 +799,17 @@ bool board_init(struct board *b, const struct board_hooks *h)
                          I8042_MODEL_DATA);
     chipset_add_range_at(&b->chipset, kbd, CHIPSET_PIO, I8042_PC_CMD_PORT, 1, "command",
                          I8042_MODEL_STATUS);
+    for (i = 0; i < BOARD_VIO_COUNT; i++) {
+        if (i >= BOARD_VIO_PCI_COUNT) {
+            add(b, vio_names[i], &vio_mmio_ops, &b->vio[i], CHIPSET_MMIO,
+                i == BOARD_VIO_MMIO_RNG ? BOARD_VIRTIO_MMIO_RNG : BOARD_VIRTIO_MMIO_CON,
+                VIRTIO_MMIO_SIZE);
+            continue;
+        }
+        chipset_add_device(&b->chipset, vio_names[i], &vio_pci_ops, &b->vio[i]);
+        chipset_add_device(&b->chipset, i == BOARD_VIO_PCI_RNG ? "msix-rng" : "msix-con",
+                           &msix_ops, &b->msix[i]);
+    }
     if (chipset_build(&b->chipset, NULL, 0))
         return false;
     board_start(b);
@@ -410,9 +818,29 @@ bool board_init(struct board *b, const struct board_hooks *h)
 
 /* ---- the board's entry points ----------------------------------------------- */
 
+void board_set_ram(struct board *b, uint8_t *ram, uint64_t size)
+{
+    b->ram = ram;
+    b->ram_size = ram ? size : 0;
+}
+
 void board_console_resume(struct board *b)
 {
     uart16550_model_tx_resume(&b->com1);
+    virtio_model_resume(&b->vio[BOARD_VIO_PCI_CON]);
+    virtio_model_resume(&b->vio[BOARD_VIO_MMIO_CON]);
+}
+
+/* The first console whose driver is ready takes the input. */
+size_t board_virtio_console_input(struct board *b, const void *buf, size_t n)
+{
+    static const unsigned order[] = { BOARD_VIO_PCI_CON, BOARD_VIO_MMIO_CON };
+    unsigned k;
+
+    for (k = 0; k < 2; k++)
+        if (b->vio[order[k]].s.status & VIRTIO_STATUS_DRIVER_OK)
+            return virtio_model_console_rx(&b->vio[order[k]], buf, n);
+    return virtio_model_console_rx(&b->vio[BOARD_VIO_PCI_CON], buf, n);
 }
 
 bool board_key(struct board *b, uint8_t hid_usage, bool pressed)
@@ -447,11 +875,17 @@ void board_pio_write(struct board *b, uint16_t port, unsigned width, uint64_t va
 
 uint64_t board_mmio_read(struct board *b, uint64_t addr, unsigned width)
 {
+    uint64_t v;
+
+    if (width >= 1 && width <= 8 && bar_access(b, addr, width, false, &v))
+        return v;
     return chipset_mmio_read(&b->chipset, addr, width);
 }
 
 void board_mmio_write(struct board *b, uint64_t addr, unsigned width, uint64_t value)
 {
+    if (width >= 1 && width <= 8 && bar_access(b, addr, width, true, &value))
+        return;
     chipset_mmio_write(&b->chipset, addr, width, value);
 }
 
@@ -476,8 +910,18 @@ void board_set_isa_irq(struct board *b, unsigned irq, bool level)
         line_set(b, irq, level);
 }
 
+/* The virtio devices' left-over work first (their wake hook asked for
+   it), then the models' deadlines. */
 uint64_t board_advance(struct board *b, uint64_t now)
 {
+    unsigned i;
+
+    for (i = 0; i < BOARD_VIO_COUNT; i++) {
+        if (b->vio_wake[i]) {
+            b->vio_wake[i] = false;
+            virtio_model_resume(&b->vio[i]);
+        }
+    }
     return chipset_advance(&b->chipset, now);
 }
 

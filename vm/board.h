@@ -24,8 +24,22 @@
                                              0xcf9 is the reset control register (the
                                              FADT's reset register)
      port 0xf4                               isa-debug-exit (as in QEMU)
+     MMIO 0xfe000000-0xfe007fff              virtio-pci entropy source, 00:03.0, BAR 0
+                                             (virtio.h; MSI-X table at +0x4000, pci.h)
+     MMIO 0xfe008000-0xfe00ffff              virtio-pci console, 00:04.0, BAR 0
+     MMIO 0xfeb00000-0xfeb001ff              virtio-mmio entropy source, GSI 20
+     MMIO 0xfeb00200-0xfeb003ff              virtio-mmio console, GSI 21
      MMIO 0xfec00000-0xfec00fff              IOAPIC, 24 pins    (ioapic.h)
    Everything else reads all-ones and ignores writes.
+
+   The board is the PCI firmware too: the two virtio-pci functions come out
+   of reset with BAR 0 assigned (from BOARD_PCI_MEM_BASE), memory decoding
+   and bus mastering on, and the interrupt line register holding the GSI
+   their INTA# reaches: 16 + pci_swizzle(device, INTA), level, active-high
+   (rng 19, console 16). There is no _PRT in the DSDT yet: that register is
+   the routing. A guest may move a BAR; the board follows it. The
+   virtio-mmio windows are announced on the kernel command line
+   (BOARD_VIRTIO_MMIO_CMDLINE, which bbvm appends to the operator's).
 
    Not thread-safe: the caller serializes every call (bbvm holds its board
    lock around each), hooks included, which run inside those calls. */
@@ -46,6 +60,7 @@
 #include "pit8254.h"
 #include "rtc_cmos.h"
 #include "uart16550.h"
+#include "virtio.h"
 
 /* isa-debug-exit: a 1-byte OUT of v to this port ends the run with status
    (v << 1) | 1, as QEMU's -device isa-debug-exit,iobase=0xf4,iosize=1. */
@@ -76,9 +91,38 @@
 #define BOARD_RTC_IRQ  RTC_CMOS_PC_IRQ
 #define BOARD_SCI_IRQ  ACPI_SCI_IRQ
 
+/* PCI memory the board's firmware hands out: each virtio-pci function's
+   BAR 0 (VIRTIO_PCI_BAR_TOTAL bytes) at reset, below the virtio-mmio
+   windows and the IOAPIC, above the most RAM bbvm gives (3 GiB). */
+#define BOARD_PCI_MEM_BASE   0xfe000000u
+#define BOARD_VIRTIO_RNG_DEV 3u         /* 00:03.0 */
+#define BOARD_VIRTIO_CON_DEV 4u         /* 00:04.0 */
+#define BOARD_VIRTIO_RNG_BAR BOARD_PCI_MEM_BASE
+#define BOARD_VIRTIO_CON_BAR (BOARD_PCI_MEM_BASE + VIRTIO_PCI_BAR_TOTAL)
+/* Where INTA# of PCI device d arrives: IOAPIC pin 16 + pci_swizzle(d, 1). */
+#define BOARD_PCI_GSI_BASE   16u
+/* MSI-X vectors of each virtio-pci function: configuration changes and
+   the queues (a driver may share one between them). */
+#define BOARD_VIRTIO_VECTORS 2u
+/* virtio-mmio windows (VIRTIO_MMIO_SIZE bytes each) and their GSIs,
+   level-triggered, active-high. */
+#define BOARD_VIRTIO_MMIO_RNG 0xfeb00000u
+#define BOARD_VIRTIO_MMIO_CON 0xfeb00200u
+#define BOARD_VIRTIO_MMIO_RNG_GSI 20u
+#define BOARD_VIRTIO_MMIO_CON_GSI 21u
+/* How a Linux guest learns of them (its virtio_mmio.device= syntax:
+   size@base:irq). */
+#define BOARD_VIRTIO_MMIO_CMDLINE \
+    "virtio_mmio.device=512@0xfeb00000:20 virtio_mmio.device=512@0xfeb00200:21"
+
+/* The board's virtio devices, by index in struct board's arrays. */
+enum board_virtio { BOARD_VIO_PCI_RNG, BOARD_VIO_PCI_CON, BOARD_VIO_MMIO_RNG,
+                    BOARD_VIO_MMIO_CON, BOARD_VIO_COUNT };
+#define BOARD_VIO_PCI_COUNT 2u          /* the first two are on PCI */
+
 /* Devices and ranges the board registers (with room to spare). */
-#define BOARD_DEVICES 12
-#define BOARD_RANGES  20
+#define BOARD_DEVICES 20
+#define BOARD_RANGES  24
 
 /* The board's edge. Every hook may be NULL (the event is dropped). */
 struct board_hooks {
@@ -106,9 +150,34 @@ struct board_hooks {
     /* ISA line `line` changed level (a tap for observers: qtest's
        irq_intercept_in; the controllers hear the line anyway). */
     void (*line)(void *ctx, unsigned line, bool level);
-    /* A model's next deadline moved earlier: call board_advance() soon. */
+    /* A model's next deadline moved earlier, or a virtio device has work
+       left: call board_advance() soon. */
     void (*wake)(void *ctx);
+    /* Random bytes for the virtio entropy devices: fill up to n bytes of
+       buf and say how many (0: none now; the request waits for a later
+       board_advance()). NULL: none, ever. */
+    size_t (*entropy)(void *ctx, void *buf, size_t n);
+    /* A virtio console transmitted bytes: take up to n, say how many.
+       Fewer: the console keeps the rest until board_console_resume().
+       NULL: they go through console_tx, byte by byte, COM1's path. */
+    size_t (*vcon_tx)(void *ctx, const void *buf, size_t n);
+    /* A virtio console has receive buffers again after
+       board_virtio_console_input() took less than it was given. */
+    void (*vcon_room)(void *ctx);
     void *ctx;
+};
+
+/* A virtio device's hook context: the board and which device. */
+struct board_vio_ref {
+    struct board *b;
+    unsigned i;                 /* enum board_virtio */
+};
+
+/* One virtio-pci function's BAR 0 as it decodes now (refreshed from the
+   PCI model's bar_changed hook). */
+struct board_bar {
+    uint64_t base;
+    bool on;                    /* memory decoding on and the BAR placed */
 };
 
 struct board {
@@ -123,6 +192,16 @@ struct board {
     rtc_cmos_model rtc;
     i8042_model kbd;
     pci_model pci;
+    virtio_model vio[BOARD_VIO_COUNT];
+    struct board_vio_ref vio_ref[BOARD_VIO_COUNT];
+    pci_msix msix[BOARD_VIO_PCI_COUNT];
+    struct board_bar bar[BOARD_VIO_PCI_COUNT];
+    uint8_t msix_cap[BOARD_VIO_PCI_COUNT];    /* offsets in configuration space */
+    uint8_t pcicfg_cap[BOARD_VIO_PCI_COUNT];  /* virtio's PCI_CFG capability */
+    bool intx[BOARD_VIO_PCI_COUNT];           /* each function's INTx# output */
+    bool vio_wake[BOARD_VIO_COUNT];           /* resume at the next board_advance() */
+    uint8_t *ram;                             /* guest RAM the virtio devices see */
+    uint64_t ram_size;
     uint8_t rst_cnt;            /* the reset control register's kept bits */
     irq_lineset lines;
     struct board_hooks hooks;
@@ -132,8 +211,18 @@ struct board {
    problem to stderr) only if the chipset refuses the map: a bug here. */
 bool board_init(struct board *b, const struct board_hooks *h);
 
-/* The host has room for COM1's output again: the UART sends what it held. */
+/* Guest RAM, at guest-physical 0, that the virtio devices read and write
+   (book/security.md, rule 6: nothing outside it). Before the guest's
+   first access; until then no queue runs. */
+void board_set_ram(struct board *b, uint8_t *ram, uint64_t size);
+
+/* The host has room for console output again: COM1 sends what it held,
+   and so do the virtio consoles. */
 void board_console_resume(struct board *b);
+/* Host input for the virtio console: up to n bytes of buf go into the
+   guest's receive buffers of the first live console (PCI, then MMIO).
+   Returns how many were taken; fewer than n: wait for vcon_room. */
+size_t board_virtio_console_input(struct board *b, const void *buf, size_t n);
 /* The host side of the keyboard and mouse (i8042.h): a key, by its USB HID
    usage, pressed or released; a mouse movement. False if the device's
    queue was full (the key is lost, as on a real keyboard). */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -113,6 +114,24 @@ static void loop_kbd_room(void *ctx)
     input_room(ctx, INPUT_KEYBOARD);
 }
 
+static void loop_vcon_room(void *ctx)
+{
+    input_room(ctx, INPUT_VIRTIO);
+}
+
+/* The virtio entropy devices' source: the kernel's pool, never waiting
+   (the vCPU may hold the board lock). Not ready yet, or any failure: no
+   bytes now, and the request waits (book/security.md: no host spin). The
+   model asks for at most its cfg.entropy_max bytes. */
+static size_t loop_entropy(void *ctx, void *buf, size_t n)
+{
+    ssize_t got;
+
+    (void)ctx;
+    got = getrandom(buf, n, GRND_NONBLOCK);
+    return got > 0 ? (size_t)got : 0;
+}
+
 /* A model's deadline moved earlier: poll the board again. */
 static void loop_wake(void *ctx)
 {
@@ -152,6 +171,8 @@ void devloop_board_hooks(struct vm *vm, struct board_hooks *h)
     h->now = loop_now;
     h->console_room = loop_console_room;
     h->kbd_room = loop_kbd_room;
+    h->vcon_room = loop_vcon_room;
+    h->entropy = loop_entropy;
     h->console_tx = loop_console_tx;
     h->wake = loop_wake;
     h->ctx = vm;
@@ -389,6 +410,8 @@ static unsigned input_room_now(struct vm *vm)
 {
     if (vm->loop.input_mode == INPUT_KEYBOARD)
         return board_kbd_room(&vm->board) / KBD_CHAR_MAX;
+    if (vm->loop.input_mode == INPUT_VIRTIO)  /* its buffers say, once offered */
+        return sizeof vm->loop.in_buf;
     return uart16550_model_rx_space(&vm->board.com1);
 }
 
@@ -459,6 +482,10 @@ static bool input_push(struct vm *vm)
                 first = l->in_buf[l->in_pos];
             l->in_pos++;
         }
+    } else if (l->input_mode == INPUT_VIRTIO) {
+        /* what the receive buffers do not take waits for vcon_room */
+        l->in_pos += (unsigned)board_virtio_console_input(&vm->board, l->in_buf + l->in_pos,
+                                                          l->in_len - l->in_pos);
     } else {
         while (l->in_pos < l->in_len && uart16550_model_rx_space(&vm->board.com1) > 0)
             uart16550_model_receive(&vm->board.com1, l->in_buf[l->in_pos++]);

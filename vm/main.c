@@ -19,7 +19,15 @@
    Either way only as much is read as the device has room for (16 bytes
    of the UART's FIFO, whole keys of the keyboard's 16-byte buffer), so a
    guest that does not read holds the rest in the host's pipe or terminal
-   and nothing is lost. -n/--no-input leaves standard input alone.
+   and nothing is lost. With --input virtio it goes to the virtio console
+   (the PCI one if its driver is ready, else the virtio-mmio one), as much
+   as the guest's receive buffers take, the rest waiting likewise.
+   -n/--no-input leaves standard input alone.
+
+   COMMAND LINE
+   The kernel's command line is the operator's (-c) followed by
+   BOARD_VIRTIO_MMIO_CMDLINE (vm/board.h), which tells Linux where the
+   virtio-mmio devices are; so -c has that much less room.
 
    EXIT STATUS
    Odd statuses belong to the guest, even ones to the monitor, so they never
@@ -109,14 +117,18 @@ static const char help_text[] =
     "ACPI PM registers and PM timer at port 0x600, ACPI tables describing them, a\n"
     "16550 UART at port 0x3f8 fed by standard input and writing to standard output,\n"
     "an i8042 keyboard controller at ports 0x60/0x64 with a PS/2 keyboard (which\n"
-    "standard input types on with --input keyboard) and mouse, and an\n"
+    "standard input types on with --input keyboard) and mouse, virtio entropy\n"
+    "sources and consoles on PCI (00:03.0, 00:04.0) and virtio-mmio (0xfeb00000,\n"
+    "0xfeb00200; announced on the kernel command line), and an\n"
     "isa-debug-exit device at port 0xf4 (as in QEMU) that ends the run.\n"
     "\n"
     "Options:\n"
     "  -m, --mem SIZE      guest RAM in bytes; a K, M or G suffix multiplies by\n"
     "                      2^10, 2^20, 2^30. From 4M to 3G, a multiple of 4K.\n"
     "                      Default 32M.\n"
-    "  -c, --cmdline TEXT  kernel command line, at most 4095 bytes. Default empty.\n"
+    "  -c, --cmdline TEXT  kernel command line, at most 4021 bytes (bbvm appends\n"
+    "                      the virtio-mmio devices' virtio_mmio.device= words).\n"
+    "                      Default empty.\n"
     "  -n, --no-input      leave standard input alone (by default it feeds the\n"
     "                      UART's receiver, from the start: bytes that arrive\n"
     "                      before the guest sets the UART up may be lost)\n"
@@ -125,7 +137,8 @@ static const char help_text[] =
     "                      byte on the PS/2 keyboard as the US-layout key for it\n"
     "                      (Shift around it as needed, newline is Enter; a byte no\n"
     "                      key types is dropped with a warning). Only as much is\n"
-    "                      read as the device has room for.\n"
+    "                      read as the device has room for. virtio feeds the\n"
+    "                      virtio console's receive queue instead.\n"
     "  -s, --stats         at the end, print to stderr each device's access counts,\n"
     "                      the device loop's passes and input, and the vCPU's\n"
     "                      exits and kicks\n"
@@ -205,11 +218,15 @@ static uint64_t parse_mem(const char *s)
     return v * mul;
 }
 
+/* The operator's command line, then a blank and the board's words. */
+#define CMDLINE_ROOM (LOADER_CMDLINE_MAX - (sizeof BOARD_VIRTIO_MMIO_CMDLINE - 1) - 1)
+_Static_assert(CMDLINE_ROOM == 4021, "--help gives the command line's limit");
+
 static const char *check_cmdline(const char *s)
 {
-    if (strlen(s) > LOADER_CMDLINE_MAX)
+    if (strlen(s) > CMDLINE_ROOM)
         usage_error("command line is %zu bytes; the limit is %u", strlen(s),
-                    LOADER_CMDLINE_MAX);
+                    (unsigned)CMDLINE_ROOM);
     return s;
 }
 
@@ -304,7 +321,9 @@ static enum input_mode parse_input(const char *v)
         return INPUT_SERIAL;
     if (strcmp(v, "keyboard") == 0)
         return INPUT_KEYBOARD;
-    usage_error("bad --input '%.64s': want --input serial or --input keyboard", v);
+    if (strcmp(v, "virtio") == 0)
+        return INPUT_VIRTIO;
+    usage_error("bad --input '%.64s': want --input serial, keyboard or virtio", v);
 }
 
 static void set_kernel(struct options *o, const char *path)
@@ -430,6 +449,7 @@ void vm_memory_setup(struct vm *vm)
     uint64_t rsdp;
     size_t size = 0;
     uint8_t *file = o->kernel ? read_kernel(o->kernel, &size) : NULL;
+    static char cmdline[LOADER_CMDLINE_MAX + 1];
 
     vm->ram_size = o->mem;
     vm->ram = map_ram(o->mem);
@@ -439,7 +459,9 @@ void vm_memory_setup(struct vm *vm)
         free(file);
         vm->vcpu.entry = r.entry;
     }
-    if (loader_start_info(vm->ram, vm->ram_size, o->cmdline, &vm->vcpu.start_info, &r))
+    snprintf(cmdline, sizeof cmdline, "%s%s%s", o->cmdline, *o->cmdline ? " " : "",
+             BOARD_VIRTIO_MMIO_CMDLINE);     /* parse_args checked that it fits */
+    if (loader_start_info(vm->ram, vm->ram_size, cmdline, &vm->vcpu.start_info, &r))
         die(STATUS_USAGE, "%s", r.msg); /* parse_args already checked it */
     if (acpi_build(vm->ram, vm->ram_size, ACPI_AREA_PADDR, ACPI_AREA_SIZE, &rsdp) ||
         loader_set_rsdp(vm->ram, vm->ram_size, rsdp, &r))
@@ -456,6 +478,7 @@ void board_build(struct vm *vm, const struct board_hooks *h)
 
     if (!board_init(&vm->board, h))
         die(STATUS_HOST, "internal error: the board does not build (see above)");
+    board_set_ram(&vm->board, vm->ram, vm->ram_size);
     if (vm->opt.rtc_fixed)
         ts.tv_sec = (time_t)vm->opt.rtc_base;
     else if (clock_gettime(CLOCK_REALTIME, &ts) != 0)

@@ -25,13 +25,20 @@
      endianness                     OK little
    What QEMU's protocol has no word for (book/qtest.md documents each):
      irq_intercept_out ioapic       OK, then `MSI 0xADDR 0xDATA` for every
-                                    interrupt message the IOAPIC sends (what
-                                    KVM_SIGNAL_MSI would carry to the LAPIC)
+                                    interrupt message the IOAPIC or a PCI
+                                    function's MSI-X table sends (what
+                                    KVM_SIGNAL_MSI would carry to the LAPIC);
+                                    may join irq_intercept_in ioapic (one
+                                    device, both sides)
      extint_ack                     OK 0xVECTOR: the LAPIC's acknowledge cycle
                                     of the 8259 pair's INT (ExtINT)
      eoi VECTOR                     OK: the LAPIC's EOI broadcast
      uart_tx                        OK 0xHEX: the bytes COM1 sent since the last uart_tx
      uart_rx 0xHEX                  OK N: bytes put on COM1's wire; N it took
+     vcon_tx                        OK 0xHEX: the bytes the virtio consoles sent
+                                    since the last vcon_tx
+     vcon_input 0xHEX               OK N: host input for the virtio console
+                                    (board_virtio_console_input); N it took
      kbd_key USAGE 0|1              OK (OK 0: the keyboard's queue was full):
                                     a key by its USB HID usage, 1 pressed, 0
                                     released, typed on the i8042's keyboard
@@ -46,7 +53,11 @@
    wrong count of arguments, an address or size out of range, a line over
    QTEST_LINE_MAX bytes or with a NUL byte in it) is answered `FAIL line N:
    why` and changes nothing; a line of only blanks gets no answer; end of
-   input ends the session with status 0. */
+   input ends the session with status 0.
+
+   The virtio entropy devices draw on a source that is not random at all,
+   so that a transcript can say what the guest gets: the session's k-th
+   byte (from 0) is (k + 1) mod 256, that is 01 02 03 ... ff 00 01 ... */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -71,18 +82,24 @@
    request, whatever span of time a peer asks for). */
 #define QTEST_STEPS_MAX 100000u
 
-enum intercept { ICPT_NONE, ICPT_IOAPIC_IN, ICPT_PIC_IN, ICPT_PIC_OUT, ICPT_IOAPIC_OUT };
+/* What is intercepted: bits, all of one device (QEMU's rule). */
+enum intercept { ICPT_NONE = 0, ICPT_IOAPIC_IN = 1, ICPT_PIC_IN = 2, ICPT_PIC_OUT = 4,
+                 ICPT_IOAPIC_OUT = 8 };
+#define ICPT_IOAPIC (ICPT_IOAPIC_IN | ICPT_IOAPIC_OUT)
 
 struct qtest {
     struct vm *vm;
     FILE *in, *out;
     uint64_t now;                       /* the virtual clock, ns */
     unsigned long line;                 /* number of the request being served */
-    enum intercept icpt;
+    unsigned icpt;                      /* enum intercept bits */
     bool stop;                          /* the board asked to end the session */
     int status;                         /* ... with this exit status */
     uint8_t tx[QTEST_TX_MAX];           /* ring of COM1's output */
     size_t tx_head, tx_len;
+    uint8_t vtx[QTEST_TX_MAX];          /* ring of the virtio consoles' output */
+    size_t vtx_head, vtx_len;
+    uint64_t entropy_k;                 /* bytes the entropy source has given */
     char buf[QTEST_LINE_MAX + 2];       /* the request, and the reply built */
     char reply[2 * QTEST_BULK_MAX + 64];
 };
@@ -102,9 +119,9 @@ static void q_line(void *ctx, unsigned line, bool level)
     struct qtest *q = ctx;
     unsigned n = line;
 
-    if (q->icpt == ICPT_IOAPIC_IN)
+    if (q->icpt & ICPT_IOAPIC_IN)
         n = line == 0 ? 2 : line;
-    else if (q->icpt != ICPT_PIC_IN || line >= 16)
+    else if (!(q->icpt & ICPT_PIC_IN) || line >= 16)
         return;
     fprintf(q->out, "IRQ %s %u\n", level ? "raise" : "lower", n);
 }
@@ -113,7 +130,7 @@ static void q_extint(void *ctx, bool level)
 {
     struct qtest *q = ctx;
 
-    if (q->icpt == ICPT_PIC_OUT)
+    if (q->icpt & ICPT_PIC_OUT)
         fprintf(q->out, "IRQ %s 0\n", level ? "raise" : "lower");
 }
 
@@ -121,22 +138,49 @@ static void q_msi(void *ctx, const ioapic_msi *m)
 {
     struct qtest *q = ctx;
 
-    if (q->icpt == ICPT_IOAPIC_OUT)
+    if (q->icpt & ICPT_IOAPIC_OUT)
         fprintf(q->out, "MSI 0x%" PRIx64 " 0x%" PRIx32 "\n", (uint64_t)m->address,
                 (uint32_t)m->data);
 }
 //! [qtest-irq]
 
+/* Into a ring of QTEST_TX_MAX bytes; full, the oldest go. */
+static void ring_put(uint8_t *ring, size_t *head, size_t *len, uint8_t byte)
+{
+    if (*len == QTEST_TX_MAX) {
+        *head = (*head + 1) % QTEST_TX_MAX;
+        --*len;
+    }
+    ring[(*head + (*len)++) % QTEST_TX_MAX] = byte;
+}
+
 static bool q_tx(void *ctx, uint8_t byte)
 {
     struct qtest *q = ctx;
 
-    if (q->tx_len == QTEST_TX_MAX) {            /* full: drop the oldest */
-        q->tx_head = (q->tx_head + 1) % QTEST_TX_MAX;
-        q->tx_len--;
-    }
-    q->tx[(q->tx_head + q->tx_len++) % QTEST_TX_MAX] = byte;
+    ring_put(q->tx, &q->tx_head, &q->tx_len, byte);
     return true;
+}
+
+static size_t q_vcon_tx(void *ctx, const void *buf, size_t n)
+{
+    struct qtest *q = ctx;
+    const uint8_t *p = buf;
+
+    for (size_t i = 0; i < n; i++)
+        ring_put(q->vtx, &q->vtx_head, &q->vtx_len, p[i]);
+    return n;
+}
+
+/* The entropy source of a session: 01 02 03 ... (see the top). */
+static size_t q_entropy(void *ctx, void *buf, size_t n)
+{
+    struct qtest *q = ctx;
+    uint8_t *p = buf;
+
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(++q->entropy_k);
+    return n;
 }
 
 static void q_exit(void *ctx, int status)
@@ -390,9 +434,10 @@ static void do_intercept(struct qtest *q, char **w)
         want = in ? ICPT_PIC_IN : ICPT_PIC_OUT;
     if (want == ICPT_NONE)
         FAIL("%s: no device '%.40s' (ioapic or pic)", w[0], w[1]);
-    if (q->icpt != ICPT_NONE && q->icpt != want)
+    /* one device at a time; the IOAPIC's inputs and messages together */
+    if (((q->icpt | want) & ICPT_IOAPIC) && ((q->icpt | want) & ~(unsigned)ICPT_IOAPIC))
         FAIL("IRQ intercept already enabled");
-    q->icpt = want;
+    q->icpt |= want;
     fputs("OK\n", q->out);
 }
 
@@ -514,6 +559,22 @@ static void serve(struct qtest *q, char *line)
         for (size_t i = 0; i < got; i++)
             took += uart16550_model_receive(&vm->board.com1, data[i]);
         fprintf(q->out, "OK %u\n", took);
+    } else if (strcmp(v, "vcon_tx") == 0) {
+        static uint8_t out[QTEST_TX_MAX];
+
+        ARGS(0);
+        for (size_t i = 0; i < q->vtx_len; i++)
+            out[i] = q->vtx[(q->vtx_head + i) % QTEST_TX_MAX];
+        got = q->vtx_len;
+        q->vtx_head = q->vtx_len = 0;
+        reply_hex(q, out, got);
+    } else if (strcmp(v, "vcon_input") == 0) {
+        uint8_t data[256];
+
+        ARGS(1);
+        if (!hex_data(q, v, w[1], data, sizeof data, &got))
+            return;
+        fprintf(q->out, "OK %zu\n", board_virtio_console_input(&vm->board, data, got));
     } else if (strcmp(v, "kbd_key") == 0) {
         ARGS(2);
         if (!arg(q, w, 1, &a) || !arg(q, w, 2, &b))
@@ -585,7 +646,7 @@ int qtest_run(struct vm *vm, const char *where)
     static struct qtest q;
     struct board_hooks h = { .now = q_now, .msi = q_msi, .extint = q_extint,
                              .console_tx = q_tx, .exit = q_exit, .line = q_line,
-                             .ctx = &q };
+                             .entropy = q_entropy, .vcon_tx = q_vcon_tx, .ctx = &q };
     bool too_long, nul;
 
     q.vm = vm;

@@ -53,6 +53,7 @@ void die(int status, const char *fmt, ...);
 enum input_mode {
     INPUT_SERIAL,       /* bytes into COM1's receiver (the default) */
     INPUT_KEYBOARD,     /* key presses and releases on the i8042's keyboard */
+    INPUT_VIRTIO,       /* bytes into the virtio console's receive queue */
     INPUT_NONE          /* standard input is left alone */
 };
 

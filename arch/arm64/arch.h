@@ -80,6 +80,9 @@ void arm64_irq(struct trapframe *f, unsigned vector);
 _Noreturn void arm64_fault(struct trapframe *f, unsigned vector);
 void arm64_trap_init(struct irq_table *irqs);
 
+/* start.c: the device tree QEMU left at the base of RAM, NULL if none */
+extern const void *arm64_fdt;
+
 /* gic.c: the interrupt controller, v2 or v3 */
 void gic_init(void);
 uint32_t gic_ack(void);                  /* the raw IAR value */
@@ -87,6 +90,7 @@ unsigned gic_intid(uint32_t iar);        /* the INTID in an IAR value */
 void gic_eoi(uint32_t iar);
 bool gic_set_enabled(unsigned intid, bool on);
 bool gic_is_level(unsigned intid);
+bool gic_set_level(unsigned intid);      /* an SPI: make it level-sensitive */
 bool gic_raise(unsigned intid);
 
 /* platform.c: the virtual timer's level output, quietened by the ISR */

@@ -322,6 +322,29 @@ bool gic_is_level(unsigned intid)
     return !(cfg >> (intid % 16 * 2 + 1) & 1);
 }
 
+/* Make SPI `intid` level-sensitive: its ICFGR field's upper bit clear.
+   Changing the field of an enabled interrupt is UNPREDICTABLE (IHI 0048B
+   4.3.13, IHI 0069 GICD_ICFGR), so an enabled one is disabled meanwhile.
+   A GIC may hardwire some fields; true if it reads back level. */
+bool gic_set_level(unsigned intid)
+{
+    uintptr_t cfg = GICD_BASE + GICD_ICFGR + intid / 16 * 4;
+    uint32_t edge = 2u << (intid % 16 * 2);
+    bool on;
+
+    if (intid < 32 || intid >= nlines)
+        return false;
+    if (!(mmio_read32(cfg) & edge))
+        return true;
+    on = mmio_read32(GICD_BASE + GICD_ISENABLER + intid / 32 * 4) >> (intid % 32) & 1;
+    if (on)
+        gic_set_enabled(intid, false);
+    mmio_write32(cfg, mmio_read32(cfg) & ~edge);
+    if (on)
+        gic_set_enabled(intid, true);
+    return gic_is_level(intid);
+}
+
 /* An SGI to this CPU only. v2: GICD_SGIR with TargetListFilter 0b10, "the
    requesting CPU" (IHI 0048B 4.3.15). v3: ICC_SGI1R_EL1 with our Aff3,
    Aff2 and Aff1, and our Aff0 as bit (Aff0 % 16) of TargetList in range

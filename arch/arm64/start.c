@@ -60,12 +60,17 @@ _Noreturn void platform_exit(int status)
         __asm__ volatile("wfi");
 }
 
+const void *arm64_fdt;          /* NULL if RAM did not start with a tree */
+
+/* QEMU puts the device tree at the base of RAM when the ELF it loads
+   leaves that place free (hw/arm/boot.c); ours links above it. */
 _Noreturn void arm64_start(void)
 {
     const void *fdt = (const void *)RAM_BASE;
     struct boot_info bi = { "arm64", "EL1", "PL011 at 0x09000000", 0, "" };
 
     if (fdt_valid(fdt)) {
+        arm64_fdt = fdt;
         bi.mem_bytes = fdt_memory_bytes(fdt);
         bi.cmdline = fdt_bootargs(fdt);
     }

@@ -169,4 +169,57 @@ static inline int platform_fls(uint32_t x)
 #endif
 }
 
+/* --- 8. Where the devices are -------------------------------------------
+   What the portable virtio drivers (arch/common/virtio.c) need to find and
+   reach their devices. Physical addresses are the kernel's addresses on
+   every arch (identity-mapped or no MMU), so a memory BAR or a virtio-mmio
+   window is used at its physical address. An I/O BAR holds an address in
+   PCI I/O space: a port number on x64; arm64 and rv64 have no port I/O,
+   and their host bridge maps I/O space into a memory window (BAR value b
+   at the window's CPU address + (b - its PCI address)), so the portable
+   drivers use memory BARs only. All called after platform_init(), with
+   irqs off or on, not from an ISR. */
+
+struct pci_drv; /* hdr/pci.h */
+
+/* The PCI configuration access the board has, in `*out` (hdr/pci.h's
+   pci_drv): x64 mechanism #1 (ports 0xCF8/0xCFC); arm64 and rv64 the ECAM
+   window of the device tree's "pci-host-ecam-generic" node. Where no
+   firmware assigned BARs (arm64 and rv64 `virt` booted with -kernel), the
+   first call gives every function on every bus its BARs from the host
+   bridge's windows (its "ranges") and enables their decoding (PCI-to-PCI
+   bridges are not configured, so nothing behind one is reached); on x64
+   the firmware did (SeaBIOS, or our monitor). False if the board has no PCI.
+   The pci_drv stays valid for the whole run. */
+bool platform_pci(struct pci_drv *out);
+
+/* The platform irq number (what platform_irq_unmask() takes) that INTx
+   pin `pin` (1..4 = INTA#..INTD#, from PCI_INTERRUPT_PIN) of function
+   `bdf` raises, programmed level-triggered as the board wires it, or -1
+   if the arch cannot route it. x64: the interrupt line register the
+   firmware wrote, as a GSI; arm64 and rv64: the pin swizzled through any
+   PCI-to-PCI bridges up to the host bridge, then looked up in the device
+   tree's interrupt-map (which holds the `virt` swizzle): a GIC SPI's
+   INTID, a PLIC source. */
+int platform_pci_intx(const struct pci_drv *d, uint32_t bdf, unsigned pin);
+
+/* An MSI for the kernel: a fresh platform irq number in `*irq` and the
+   message (address, data) a device writes to raise it, edge-triggered
+   (no masking needed). False where the arch has no MSI support here
+   (arm64 and rv64 for now) or none is left. */
+bool platform_msi_alloc(unsigned *irq, uint64_t *address, uint32_t *data);
+
+/* A virtio-mmio window: where it is and the platform irq its interrupt
+   raises (level-triggered). */
+struct platform_mmio {
+    uint64_t base, size;
+    unsigned irq;
+};
+
+/* Up to `max` virtio-mmio windows into `out` (whatever device, or none,
+   sits behind each): arm64 and rv64 from the device tree's "virtio,mmio"
+   nodes; x64 from the command line's `virtio_mmio.device=SIZE@BASE:GSI`
+   words (Linux's syntax, which our monitor writes). Returns how many. */
+unsigned platform_virtio_mmio(struct platform_mmio *out, unsigned max);
+
 #endif

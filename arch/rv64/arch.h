@@ -79,6 +79,7 @@ void sbi_set_timer(uint64_t stime);
 
 /* plic.c */
 #define PLIC_BASE 0x0c000000ul
+#define PLIC_SOURCES 96            /* riscv,ndev in QEMU virt's device tree */
 void plic_init(unsigned context);
 unsigned plic_claim(void);
 void plic_hold(unsigned src);

@@ -22,8 +22,6 @@
 #include "../common/kernel.h"
 #include "arch.h"
 
-#define PLIC_SOURCES      96       /* riscv,ndev in QEMU virt's device tree */
-
 /* "Memory Map": one word per source priority from the base, enable bits
    from 0x2000 (0x80 bytes per context), then per context at 0x200000 +
    0x1000 * context: the threshold and the claim/complete register. */

@@ -21,6 +21,11 @@
 #define PLATFORM_IRQ_MAX  0xcf     /* irq numbers 0..0xce: vectors 0x30..0xfe */
 #define PLATFORM_SOFT_IRQ 0xb0     /* vector 0xe0: self-IPI, no device */
 #define PLATFORM_TIMER_IRQ 0xbf    /* vector 0xef: the LAPIC timer */
+/* MSIs (platform_msi_alloc) get irq numbers 0x40..0xaf, vectors 0x70..0xdf:
+   above every GSI two 24-pin IOAPICs could bring (QEMU's microvm has a
+   second one from GSI 24), below the soft and timer irqs. */
+#define X64_MSI_IRQ_FIRST 0x40
+#define X64_MSI_IRQ_END   PLATFORM_SOFT_IRQ
 /* COM1 is ISA IRQ4 (UART16550_PC_COM1_IRQ); its irq number is the GSI the
    MADT routes it to (pin 4 on PCs, but the firmware decides), or 4 itself
    with the 8259 pair. console.c, which owns the UART; valid after
@@ -85,6 +90,11 @@ static inline void outw(uint16_t port, uint16_t v)
     __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port) : "memory");
 }
 
+static inline void outl(uint16_t port, uint32_t v)
+{
+    __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
+}
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
     uint32_t lo, hi;
@@ -147,6 +157,10 @@ uint64_t tsc_to_ns(uint64_t tsc);
    this. False if there is no such pin. */
 bool x64_irq_set_level(unsigned gsi, bool level);
 
+/* platform.c: make IOAPIC input `gsi` active low or high and level- or
+   edge-triggered, keeping its mask. False if there is no such pin. */
+bool x64_irq_set_mode(unsigned gsi, bool active_low, bool level);
+
 /* platform.c: how IOAPIC input `gsi` is programmed, read back from the
    IOAPIC's redirection entry. False if there is no such pin. */
 bool x64_irq_mode(unsigned gsi, bool *active_low, bool *level);
@@ -156,6 +170,20 @@ bool x64_irq_mode(unsigned gsi, bool *active_low, bool *level);
    same number. With the 8259 pair in charge, the ISA IRQ itself. Valid
    after platform_init(); any context. */
 unsigned x64_isa_gsi(unsigned isa_irq);
+
+/* platform.c: the same GSI, and the polarity and trigger mode the MADT's
+   override gives it (ISA's own without one: active high, edge). */
+unsigned x64_isa_irq_mode(unsigned isa_irq, bool *active_low, bool *level);
+
+/* platform.c: whether physical range [base, base + size) overlaps the
+   interrupt controllers' registers: the IOAPIC's page, or the 1 MiB at
+   0xFEE00000 where the LAPIC sits and MSIs are decoded (SDM vol. 3,
+   11.11.1). No device window may lie there. */
+bool x64_phys_is_irqchip(uint64_t base, uint64_t size);
+
+/* platform.c: the command line platform_init() was given ("" if none);
+   buses.c reads its virtio_mmio.device= words. */
+extern const char *x64_cmdline;
 
 /* platform.c: what the FADT says (PM timer port and width, SCI, PM1
    blocks; struct fadt_info in acpi.h), or NULL without a valid FADT.

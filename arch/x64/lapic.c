@@ -3,9 +3,10 @@
    The clock is the TSC (constant-rate on every CPU we care about, and on
    KVM and QEMU). Its frequency comes from CPUID where the CPU or the
    hypervisor states it (leaf 0x15, then 0x16), else from counting TSC
-   ticks across a known interval of the 8254 PIT's channel 2. Where none of
-   these answers, we say so and stop: guessing would make every deadline
-   wrong.
+   ticks across a known interval of the 8254 PIT: channel 2, as PC
+   firmware and Linux do, or channel 0 where port 0x61 (channel 2's gate
+   and OUT) is missing, as on QEMU's microvm. Where none of these answers,
+   we say so and stop: guessing would make every deadline wrong.
 
    Events come from the LAPIC timer: in TSC-deadline mode where CPUID says
    so (the timer fires when the TSC reaches a value: no conversion, no
@@ -163,18 +164,87 @@ static uint64_t tsc_clock(void *ctx)
     return rdtsc();
 }
 
+//! [pit0-calibrate]
+/* Channel 0's status through the read-back command (8254 datasheet,
+   "Read-Back Command"), which also says whether a chip is there: it
+   echoes the RW and mode bits of the control word we wrote (both bytes,
+   mode 0), where an empty port reads 0xff. */
+static bool pit0_status(const pit8254_drv *pit, uint8_t *st)
+{
+    *st = pit8254_drv_read_status(pit, 0);
+    return (*st & PIT8254_ST_CTRL) == (PIT8254_RW_BOTH | PIT8254_MODE(0));
+}
+
+/* pit8254_drv_calibrate()'s job on channel 0, for a board without port
+   0x61 (QEMU's microvm has no speaker port: it reads 0xff, OUT2 looks high
+   at the first poll and channel 2 never gives an answer). Channel 0's gate
+   is tied high, so in mode 0 it counts down from the moment the count is
+   loaded; we read it with the counter latch command, each read bracketed
+   by two TSC readings, until `count` ticks have gone by since the first.
+   The count starts at 0 (65536: 54.9 ms before OUT0 rises), and OUT0 must
+   still be low after the last read: then the counter has not passed 0,
+   and the difference of two 16-bit reads is the whole elapsed time. A run
+   ends long before OUT0 rises; it rises once, ~45 ms after the run, while
+   every IOAPIC pin and 8259 line is still masked (an IOAPIC drops an edge
+   on a masked pin: 82093AA 3.2.4, bit 16), and stays high (mode 0 does not
+   reload). Polling for OUT0's edge instead, as channel 2's calibration
+   polls OUT2, gave brackets seven times wider on QEMU TCG (17 us against
+   2.5 us here): its end is when the emulator's IRQ0 timer fires.
+   Returns TSC ticks per `count` PIT ticks (the same quantity as
+   pit8254_drv_calibrate()'s answer) and the uncertainty: the two brackets
+   plus two PIT ticks (each read drops the fraction of the tick in
+   progress). 0 on failure: no chip, NULL COUNT never clearing, a held-up
+   run that let OUT0 rise, or the poll bound. */
+static uint64_t pit0_calibrate(const pit8254_drv *pit, uint16_t count, uint64_t max_polls,
+                               uint64_t *uncertainty)
+{
+    uint64_t a, b, p = 0, q = 0, ticks, elapsed = 0;
+    uint16_t c0;
+    uint8_t st;
+    int i = 0;
+
+    *uncertainty = UINT64_MAX;
+    pit->out(pit->ctx, PIT8254_PC_PORT + 3,
+             (uint8_t)(PIT8254_SC(0) | PIT8254_RW_BOTH | PIT8254_MODE(0)));
+    pit->out(pit->ctx, PIT8254_PC_PORT, 0);
+    pit->out(pit->ctx, PIT8254_PC_PORT, 0);
+    do {                                   /* the count reaches the CE at the next CLK */
+        if (!pit0_status(pit, &st))
+            return 0;
+    } while ((st & PIT8254_ST_NULL) && ++i < 1000);
+    if (st & (PIT8254_ST_NULL | PIT8254_ST_OUT))
+        return 0;
+    a = rdtsc();
+    c0 = pit8254_drv_read_count(pit, 0);
+    b = rdtsc();
+    for (uint64_t n = 0; n < max_polls && elapsed < count; n++) {
+        p = rdtsc();
+        elapsed = (uint16_t)(c0 - pit8254_drv_read_count(pit, 0));
+        q = rdtsc();
+    }
+    if (elapsed < count || !pit0_status(pit, &st) || (st & PIT8254_ST_OUT))
+        return 0;
+    ticks = ((p - b) + (q - a)) / 2 * count / elapsed;     /* midpoint to midpoint */
+    *uncertainty = ((b - a) + (q - p)) * count / elapsed + 2 * ticks / count;
+    return ticks;
+}
+//! [pit0-calibrate]
+
 /* Runs of 10 ms until one is pinned down to 0.05% (its start and end each
    bracketed by TSC readings less than 5 us apart, in all), or 16 runs, of
    which the tightest counts: a vCPU descheduled in a run widens its
-   brackets and says so, and a busy host at boot may spoil several. */
-static uint64_t tsc_hz_from_pit(void)
+   brackets and says so, and a busy host at boot may spoil several. On
+   channel 2, or (`ch0`) channel 0. */
+static uint64_t tsc_hz_from_pit(bool ch0)
 {
     const pit8254_drv pit = { x64_port_in, x64_port_out, 0 };
     const uint16_t count = (uint16_t)pit8254_count_for_hz(100);      /* 10 ms */
     uint64_t best = 0, best_unc = UINT64_MAX;
 
     for (int i = 0; i < 16 && (best == 0 || best_unc * 1000 > best); i++) {
-        uint64_t unc, ticks = pit8254_drv_calibrate(&pit, count, tsc_clock, 0, 1u << 22, &unc);
+        uint64_t unc, ticks = ch0 ? pit0_calibrate(&pit, count, 1u << 22, &unc)
+                                  : pit8254_drv_calibrate(&pit, count, tsc_clock, 0, 1u << 22,
+                                                          &unc);
 
         if (ticks && unc < best_unc)
             best = ticks, best_unc = unc;
@@ -188,8 +258,10 @@ static const char *find_tsc_hz(void)
         return "CPUID leaf 0x15";
     if ((apic.tsc_hz = tsc_hz_from_cpuid16()))
         return "CPUID leaf 0x16 (nominal base frequency, may be off by 0.5%)";
-    if ((apic.tsc_hz = tsc_hz_from_pit()))
+    if ((apic.tsc_hz = tsc_hz_from_pit(false)))
         return "PIT channel 2 calibration";
+    if ((apic.tsc_hz = tsc_hz_from_pit(true)))
+        return "PIT channel 0 calibration (no port 0x61)";
     kprintf("timer: no TSC frequency reference: CPUID leaves 0x15/0x16 are empty "
             "and no PIT counts; cannot keep time\n");
     platform_exit(4);

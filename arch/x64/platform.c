@@ -1,7 +1,8 @@
 /* platform.c - the x64 side of arch/common/platform.h: the IDT, the trap
    dispatcher, the 8259 pair (remapped and masked: the LAPIC and IOAPIC do
    the work), IOAPIC routing of device lines (ISA ones through the MADT's
-   overrides), and the atomic wait. */
+   overrides), MSI numbers and messages, and the atomic wait. Finding the
+   buses (PCI, virtio-mmio) is buses.c's. */
 #include "../common/platform.h"
 #include "acpi.h"
 #include "arch.h"
@@ -27,6 +28,8 @@ static bool have_fadt;
 static unsigned ioapic_pins;       /* 0: no IOAPIC answered */
 static uint32_t level_pins;        /* GSIs programmed level-triggered */
 static uint32_t low_pins;          /* GSIs programmed active low */
+static unsigned msi_next = X64_MSI_IRQ_FIRST; /* the next MSI irq to hand out */
+const char *x64_cmdline = "";
 
 /* --- IDT --------------------------------------------------------------- */
 
@@ -223,7 +226,7 @@ static void ioapic_route(unsigned gsi, bool masked)
 }
 //! [x64-ioapic-route]
 
-bool x64_irq_set_level(unsigned gsi, bool level)
+bool x64_irq_set_mode(unsigned gsi, bool active_low, bool level)
 {
     bool masked;
 
@@ -234,8 +237,19 @@ bool x64_irq_set_level(unsigned gsi, bool level)
         level_pins |= 1u << gsi;
     else
         level_pins &= ~(1u << gsi);
+    if (active_low)
+        low_pins |= 1u << gsi;
+    else
+        low_pins &= ~(1u << gsi);
     ioapic_route(gsi, masked);
     return true;
+}
+
+bool x64_irq_set_level(unsigned gsi, bool level)
+{
+    if (gsi >= ioapic_pins)
+        return false;
+    return x64_irq_set_mode(gsi, (low_pins & (1u << gsi)) != 0, level);
 }
 
 bool x64_irq_mode(unsigned gsi, bool *active_low, bool *level)
@@ -251,13 +265,33 @@ bool x64_irq_mode(unsigned gsi, bool *active_low, bool *level)
 }
 
 /* With the 8259 pair in charge, ISA IRQ n is its input n: no overrides. */
+unsigned x64_isa_irq_mode(unsigned isa_irq, bool *active_low, bool *level)
+{
+    if (x64_irqchip == X64_IRQCHIP_PIC || isa_irq >= 16) {
+        *active_low = *level = false;
+        return isa_irq;
+    }
+    return madt_isa_gsi(&madt, isa_irq, active_low, level);
+}
+
 unsigned x64_isa_gsi(unsigned isa_irq)
 {
     bool low, level;
 
-    if (x64_irqchip == X64_IRQCHIP_PIC || isa_irq >= 16)
-        return isa_irq;
-    return madt_isa_gsi(&madt, isa_irq, &low, &level);
+    return x64_isa_irq_mode(isa_irq, &low, &level);
+}
+
+/* The IOAPIC's registers take 0x40 bytes (82093AA: IOREGSEL, IOWIN; the
+   EOI register of version 0x20 at 0x40); a page is what it decodes. */
+bool x64_phys_is_irqchip(uint64_t base, uint64_t size)
+{
+    const uint64_t irq_range = 0xfee00000u, irq_range_end = 0xfef00000u;
+    uint64_t end = base + size;
+
+    if (end < base)
+        return true;                /* wraps: overlaps everything */
+    return (base < irq_range_end && end > irq_range) ||
+           (base < (uint64_t)ioapic_base + 0x1000u && end > ioapic_base);
 }
 
 const struct fadt_info *x64_fadt(void)
@@ -312,7 +346,8 @@ static _Noreturn void fault(const struct trapframe *f)
 
 //! [x64-device-irq]
 /* Device or software interrupt: record it, quiet a level line until the
-   deferred handler has run, and end the interrupt at the LAPIC. */
+   deferred handler has run, and end the interrupt at the LAPIC. An MSI
+   (an irq above every pin) is an edge: nothing to quiet. */
 static void device_irq(unsigned irq)
 {
     if (irq < ioapic_pins && (level_pins & (1u << irq)))
@@ -360,7 +395,8 @@ static void rtc_print(void)
 
 void platform_init(const struct boot_info *bi, struct irq_table *table)
 {
-    (void)bi;
+    if (bi && bi->cmdline)
+        x64_cmdline = bi->cmdline;
     irqs = table;
     idt_init();
     pic8259_drv_remap(&pic, VEC_PIC_BASE, VEC_PIC_BASE + 8); /* all masked */
@@ -402,9 +438,15 @@ void platform_irq_on(void)
     __asm__ volatile("sti" : : : "memory");
 }
 
+/* An MSI handed out: the device's own mask bits are its driver's. */
+static bool is_msi(unsigned irq)
+{
+    return irq >= X64_MSI_IRQ_FIRST && irq < msi_next;
+}
+
 bool platform_irq_unmask(unsigned irq)
 {
-    if (irq == PLATFORM_SOFT_IRQ || irq == PLATFORM_TIMER_IRQ)
+    if (irq == PLATFORM_SOFT_IRQ || irq == PLATFORM_TIMER_IRQ || is_msi(irq))
         return true;                 /* LAPIC-sourced: nothing to unmask */
     if (x64_irqchip == X64_IRQCHIP_PIC) {
         if (irq >= 16)
@@ -420,6 +462,8 @@ bool platform_irq_unmask(unsigned irq)
 
 bool platform_irq_mask(unsigned irq)
 {
+    if (is_msi(irq))
+        return true;                 /* an edge: nothing to hold off */
     if (irq == PLATFORM_SOFT_IRQ || irq == PLATFORM_TIMER_IRQ)
         return false;                /* LAPIC-sourced: no mask at the IOAPIC */
     if (x64_irqchip == X64_IRQCHIP_PIC) {
@@ -441,3 +485,24 @@ bool platform_irq_trigger(unsigned irq)
     lapic_self_ipi((uint8_t)(VEC_IRQ_BASE + irq));
     return true;
 }
+
+//! [x64-msi]
+/* An MSI is a memory write the LAPIC decodes (SDM vol. 3, 11.11): the
+   address names the destination, 0xFEE in bits 31:20 and the APIC ID in
+   bits 19:12 (physical destination mode, no redirection hint); the data
+   is the vector in bits 7:0 with delivery mode fixed (000 in bits 10:8)
+   and edge-triggered (bit 15 clear). Numbers are never given back: a
+   kernel sets up its devices once. An APIC ID above 255 does not fit the
+   8-bit field without interrupt remapping. */
+bool platform_msi_alloc(unsigned *irq, uint64_t *address, uint32_t *data)
+{
+    uint32_t id = lapic_id();
+
+    if (!irq || !address || !data || msi_next >= X64_MSI_IRQ_END || id > 0xff)
+        return false;
+    *irq = msi_next++;
+    *address = 0xfee00000u | id << 12;
+    *data = VEC_IRQ_BASE + *irq;
+    return true;
+}
+//! [x64-msi]

@@ -1,0 +1,84 @@
+/* buses.c - section 8 of arch/common/platform.h on QEMU virt (arm64):
+   where the devices are, from the device tree QEMU left at the base of
+   RAM. PCI is the "pci-host-ecam-generic" host bridge (arch/common/pci.c
+   does the ECAM and BAR work for arm64 and rv64 alike); its INTx lines
+   and the virtio-mmio windows' interrupts are GIC SPIs. */
+#include "../common/fdt.h"
+#include "../common/platform.h"
+
+#define MMIO_MAX 64u    /* virtio-mmio windows looked at; virt has 32 */
+
+/* The GIC binding (Linux's arm,gic and arm,gic-v3, which QEMU writes):
+   three cells, <type number flags>; type 0 is an SPI, INTID 32 + number
+   (1 would be a PPI: per-CPU, never a device's here). */
+static bool is_gic(int node)
+{
+    return fdt_is_compatible(arm64_fdt, node, "arm,cortex-a15-gic") ||
+           fdt_is_compatible(arm64_fdt, node, "arm,gic-400") ||
+           fdt_is_compatible(arm64_fdt, node, "arm,gic-v3");
+}
+
+//! [arm64-spi]
+/* The INTID of an SPI specifier, made level-sensitive, or -1. Both kinds
+   of line we are asked about are levels whatever the tree's flags say:
+   PCI INTx by definition (PCI 3.0, 2.2.6), and a virtio-mmio transport
+   holds its line while InterruptStatus is nonzero (QEMU's raises and
+   lowers it with the ISR bits), though virt's tree calls it edge rising.
+   Level is also what the deferred path needs: the ISR masks the line and
+   the loop unmasks it after the handler acknowledged the device. */
+static int spi(const struct fdt_irq *irq)
+{
+    unsigned intid;
+
+    if (irq->cells != 3 || !is_gic(irq->controller) || irq->cell[0] != 0 ||
+        irq->cell[1] >= PLATFORM_IRQ_MAX - 32)
+        return -1;
+    intid = 32 + irq->cell[1];
+    return gic_set_level(intid) ? (int)intid : -1;
+}
+//! [arm64-spi]
+
+bool platform_pci(struct pci_drv *out)
+{
+    return fdt_board_pci(arm64_fdt, out);
+}
+
+int platform_pci_intx(const struct pci_drv *d, uint32_t bdf, unsigned pin)
+{
+    struct fdt_irq irq;
+
+    (void)d;    /* there is one host bridge, the one platform_pci() gave */
+    return fdt_board_pci_intx(arm64_fdt, bdf, pin, &irq) ? spi(&irq) : -1;
+}
+
+/* Both of virt's MSI controllers are in the tree (msi-map names them):
+   GICv2m, a frame that turns a write of an SPI number into that SPI, and
+   on GICv3 the ITS, which turns a device's write into an LPI through
+   tables in memory it must be given. Neither is driven yet, so drivers
+   take INTx. */
+bool platform_msi_alloc(unsigned *irq, uint64_t *address, uint32_t *data)
+{
+    (void)irq, (void)address, (void)data;
+    return false;
+}
+
+unsigned platform_virtio_mmio(struct platform_mmio *out, unsigned max)
+{
+    static struct fdt_mmio found[MMIO_MAX];
+    unsigned n, kept = 0;
+
+    if (!arm64_fdt)
+        return 0;
+    n = fdt_virtio_mmio(arm64_fdt, found, max < MMIO_MAX ? max : MMIO_MAX);
+    for (unsigned i = 0; i < n; i++) {
+        int irq = spi(&found[i].irq);
+
+        if (irq < 0) {
+            kprintf("virtio-mmio: the window at 0x%llx has no GIC SPI; left out\n",
+                    (unsigned long long)found[i].base);
+            continue;
+        }
+        out[kept++] = (struct platform_mmio){ found[i].base, found[i].size, (unsigned)irq };
+    }
+    return kept;
+}
