@@ -6,8 +6,14 @@
    "two" rings the doorbell, and the doorbell's handler arms timer "three".
    However slow the machine (QEMU TCG on two busy cores), "three" cannot be
    due before the interrupt has been handled, so the boot tests may expect
-   one, two, interrupt, three. */
+   one, two, interrupt, three.
+
+   Then the virtio devices, if the board has any (arch/common/vdev.c):
+   random bytes from each rng, printed, and a line through each virtio
+   console; `virtio=off` on the command line skips this part. */
 #include "loop.h"
+#include "vdev.h"
+#include "virtio.h"   /* the device IDs */
 
 static unsigned events;
 static timer t[3];
@@ -37,6 +43,53 @@ static bool all_events(void *want)
     return events == *(unsigned *)want;
 }
 
+/* The virtio part: whatever rng and console the board has (`./run demo`
+   gives QEMU one of each on PCI; bbvm always has them on PCI and on
+   virtio-mmio). A request is async work: its callback runs from the loop. */
+static bool got;
+static int got_n;
+
+static void on_done(async_work *w, int n)
+{
+    (void)w;
+    got_n = n;
+    got = true;
+}
+
+static bool is_done(void *ctx)
+{
+    (void)ctx;
+    return got;
+}
+
+static void demo_virtio(const struct boot_info *bi)
+{
+    static const char hello[] = "demo: hello from the kernel, through the virtio console\n";
+    static uint8_t bytes[16];
+    static async_work w;
+
+    if (kernel_cmdline_has(bi->cmdline, "virtio=off"))
+        return;             /* tests/vm_stats.sh counts the rest's accesses */
+    vdev_probe(bi);
+    for (unsigned i = 0; i < vdev_count(VIRTIO_ID_ENTROPY); i++) {
+        got = false;
+        if (!vdev_rng_read(i, &w, bytes, sizeof bytes, on_done, NULL))
+            continue;
+        kernel_loop(is_done, NULL);
+        kprintf("demo: %d random bytes from virtio-rng %u:", got_n, i);
+        for (int k = 0; k < got_n && k < (int)sizeof bytes; k++)
+            kprintf(" %02x", bytes[k]);
+        kprintf("\n");
+    }
+    for (unsigned i = 0; i < vdev_count(VIRTIO_ID_CONSOLE); i++) {
+        got = false;
+        if (!vdev_console_write(i, &w, hello, sizeof hello - 1, on_done, NULL))
+            continue;
+        kernel_loop(is_done, NULL);
+        kprintf("demo: virtio console %u took %d bytes\n", i, got_n);
+    }
+}
+
 _Noreturn void kmain(const struct boot_info *bi)
 {
     uint64_t start;
@@ -52,6 +105,7 @@ _Noreturn void kmain(const struct boot_info *bi)
     kernel_loop(all_events, &want);
     kprintf("demo: %llu loop passes, %llu waits for an interrupt\n",
             (unsigned long long)kernel_stats.iterations, (unsigned long long)kernel_stats.waits);
+    demo_virtio(bi);
 #ifdef ARCH_DEMO_INTERACTIVE
     /* An arch that has one (x64): with `interactive` on the command line,
        a console to type into; it returns on `quit`. */
