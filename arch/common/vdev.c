@@ -72,6 +72,11 @@ static void mmio_write(void *ctx, uint64_t addr, unsigned width, uint32_t v)
         *(volatile uint32_t *)(uintptr_t)addr = v;
 }
 
+/* The accessors every device gets. A host test (tests/vdev_test.c) runs
+   this file in a process, with a device model behind the "registers". */
+uint32_t (*vdev_bus_read)(void *ctx, uint64_t addr, unsigned width) = mmio_read;
+void (*vdev_bus_write)(void *ctx, uint64_t addr, unsigned width, uint32_t v) = mmio_write;
+
 /* --- completions ------------------------------------------------------- */
 
 static void fail_queue(struct vqueue *vq)
@@ -93,7 +98,7 @@ static void give_up(struct vdev *d, const char *why)
         return;
     d->dead = true;
     stats.broken++;
-    kprintf("virtio: %s device on %s %llx: %s; stopped\n",
+    kprintf("virtio: %s device on %s 0x%llx: %s; stopped\n",
             d->info.type == VIRTIO_ID_ENTROPY ? "entropy" : "console", d->info.transport,
             (unsigned long long)d->info.where, why);
     for (unsigned i = 0; i < d->nq; i++)
@@ -445,8 +450,8 @@ static void probe_pci(void)
                   pci.read(pci.ctx, found_bdf[i], PCI_COMMAND, 2) | PCI_COMMAND_MEMORY |
                       PCI_COMMAND_MASTER);
         *d = (struct vdev){ 0 };
-        d->drv.read = mmio_read;
-        d->drv.write = mmio_write;
+        d->drv.read = vdev_bus_read;
+        d->drv.write = vdev_bus_write;
         if ((r = virtio_drv_pci(&d->drv, cfg_read, &c, bar)) < 0) {
             kprintf("virtio: pci %02x:%02x.%u not driven (%d)\n",
                     (unsigned)PCI_BDF_BUS(found_bdf[i]), (unsigned)PCI_BDF_DEV(found_bdf[i]),
@@ -483,8 +488,8 @@ static void probe_mmio(void)
         int r;
 
         *d = (struct vdev){ 0 };
-        d->drv.read = mmio_read;
-        d->drv.write = mmio_write;
+        d->drv.read = vdev_bus_read;
+        d->drv.write = vdev_bus_write;
         r = virtio_drv_mmio(&d->drv, win[i].base);
         if (r == VIRTIO_DRV_ELEGACY)
             kprintf("virtio: mmio 0x%llx is a legacy (version 1) device: not driven\n",

@@ -75,4 +75,10 @@ struct vdev_stats {
 };
 void vdev_stats(struct vdev_stats *out);
 
+/* The register accessors the devices found get: volatile loads and stores
+   of 1, 2 or 4 bytes at the physical address. A host test replaces them
+   before vdev_probe() to put a device model behind the registers. */
+extern uint32_t (*vdev_bus_read)(void *ctx, uint64_t addr, unsigned width);
+extern void (*vdev_bus_write)(void *ctx, uint64_t addr, unsigned width, uint32_t v);
+
 #endif
