@@ -25,6 +25,7 @@
 
 #define PCI_IMPLEMENTATION      /* vdev.c's PCI calls (no PCI here) */
 #include "pci.h"
+#define VIRTQ_DRV_MAX VDEV_QUEUE_SIZE /* as vdev.c has it */
 #include "virtio.h"             /* the model: its implementation is in vdev.c */
 
 #define WIN 0x10000000u         /* where the window's registers "are" */

@@ -13,6 +13,10 @@
 #include "vdev.h"
 
 #include "pci.h"
+/* The driver side keeps per-descriptor bookkeeping for queues up to
+   VIRTQ_DRV_MAX: ours are VDEV_QUEUE_SIZE long (the header's default, 256,
+   would cost 89 KiB of BSS for 8 devices). */
+#define VIRTQ_DRV_MAX VDEV_QUEUE_SIZE
 #define VIRTIO_IMPLEMENTATION
 #include "virtio.h"
 
