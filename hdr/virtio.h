@@ -20,7 +20,12 @@
        modern virtio-pci, with the model contract of book/chipset.md, "The
        shape of a device model". It enforces the status machine, runs the
        device's queues through the device side above, and never reads
-       guest memory by itself.
+       guest memory by itself;
+     - the driver side of the transports (virtio_drv_*): one ::virtio_drv
+       over either, found with virtio_drv_mmio() or virtio_drv_pci() (the
+       capability walk), then the same calls for feature negotiation,
+       queue setup, notification and the interrupt acknowledgement, each
+       bounded and checked against what the device declared.
 
    HARDWARE
    Virtio 1.2 (OASIS, 2022), section 2.7, "Split Virtqueues", cited below
@@ -83,6 +88,14 @@
    VIRTIO_PCI_BAR_TOTAL bytes (the model's VIRTIO_PCI_BAR_SIZE, then the
    MSI-X table at VIRTIO_PCI_MSIX_OFFSET) and routes pci_cfg_data accesses
    to virtio_model_pci_cfg_read()/_write().
+   Driver transports, in a kernel (registers by CPU address):
+       virtio_drv v = { my_load, my_store, ctx };
+       virtio_drv_mmio(&v, window);       // or virtio_drv_pci(&v, cfg, ctx, bars)
+       virtio_drv_negotiate(&v, 1ull << VIRTIO_F_EVENT_IDX);
+       virtio_drv_queue(&v, 0, size, desc_pa, avail_pa, used_pa, VIRTIO_MSI_NO_VECTOR);
+       virtio_drv_ready(&v);
+       ...virtq_drv_add(), then virtio_drv_notify(&v, 0)...
+       ...on the interrupt: virtio_drv_interrupt(&v), then virtq_drv_get_used()...
 
    OVERRIDABLE MACROS (define before the include)
      VIRTIO_DEF      linkage of public functions   (default: extern)
@@ -104,6 +117,8 @@
      VIRTIO_TX_BUDGET   console output bytes one notify or resume hands to
                      the host before it leaves the rest to a resume
                      (default: 65536)
+     VIRTIO_DRV_QUEUES  the most queues a ::virtio_drv remembers notify
+                     addresses for (default: 4)
 
    LICENSE at the end of the file.
 */

@@ -831,7 +831,9 @@ void board_console_resume(struct board *b)
     virtio_model_resume(&b->vio[BOARD_VIO_MMIO_CON]);
 }
 
-/* The first console whose driver is ready takes the input. */
+/* The first console whose driver is ready takes the input. With none
+   ready, both are offered it (neither takes any): each remembers that
+   input waits, so whichever driver comes up first calls vcon_room. */
 size_t board_virtio_console_input(struct board *b, const void *buf, size_t n)
 {
     static const unsigned order[] = { BOARD_VIO_PCI_CON, BOARD_VIO_MMIO_CON };
@@ -840,6 +842,7 @@ size_t board_virtio_console_input(struct board *b, const void *buf, size_t n)
     for (k = 0; k < 2; k++)
         if (b->vio[order[k]].s.status & VIRTIO_STATUS_DRIVER_OK)
             return virtio_model_console_rx(&b->vio[order[k]], buf, n);
+    (void)virtio_model_console_rx(&b->vio[BOARD_VIO_MMIO_CON], buf, n);
     return virtio_model_console_rx(&b->vio[BOARD_VIO_PCI_CON], buf, n);
 }
 
