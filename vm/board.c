@@ -39,7 +39,7 @@ _Static_assert(BOARD_VIRTIO_CON_BAR + VIRTIO_PCI_BAR_TOTAL <= BOARD_VIRTIO_MMIO_
                "the PCI window runs into the virtio-mmio windows");
 _Static_assert(BOARD_VIRTIO_MMIO_CON + VIRTIO_MMIO_SIZE <= IOAPIC_PC_BASE,
                "the virtio-mmio windows run into the IOAPIC");
-_Static_assert(ACPI_BOARD_RESET_PORT == BOARD_RST_CNT_PORT && (ACPI_BOARD_RESET_VALUE & BOARD_RST_CPU),
+_Static_assert(ACPI_BOARD_RESET_PORT == BOARD_RST_CNT_PORT && (ACPI_BOARD_RESET_VALUE & BOARD_RST_CPU) != 0,
                "the FADT's reset register must be the board's, and its value must reset");
 
 /* ---- the wiring: model outputs onto the board's lines and edge ---------- */
