@@ -6,8 +6,6 @@
 #include "../common/fdt.h"
 #include "../common/platform.h"
 
-#define MMIO_MAX 64u    /* virtio-mmio windows looked at; virt has 32 */
-
 /* The GIC binding (Linux's arm,gic and arm,gic-v3, which QEMU writes):
    three cells, <type number flags>; type 0 is an SPI, INTID 32 + number
    (1 would be a PPI: per-CPU, never a device's here). */
@@ -64,21 +62,5 @@ bool platform_msi_alloc(unsigned *irq, uint64_t *address, uint32_t *data)
 
 unsigned platform_virtio_mmio(struct platform_mmio *out, unsigned max)
 {
-    static struct fdt_mmio found[MMIO_MAX];
-    unsigned n, kept = 0;
-
-    if (!arm64_fdt)
-        return 0;
-    n = fdt_virtio_mmio(arm64_fdt, found, max < MMIO_MAX ? max : MMIO_MAX);
-    for (unsigned i = 0; i < n; i++) {
-        int irq = spi(&found[i].irq);
-
-        if (irq < 0) {
-            kprintf("virtio-mmio: the window at 0x%llx has no GIC SPI; left out\n",
-                    (unsigned long long)found[i].base);
-            continue;
-        }
-        out[kept++] = (struct platform_mmio){ found[i].base, found[i].size, (unsigned)irq };
-    }
-    return kept;
+    return fdt_board_virtio_mmio(arm64_fdt, out, max, spi, "GIC SPI");
 }

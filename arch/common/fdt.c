@@ -6,6 +6,7 @@
    (or gives "not found") instead of running off into memory. Section numbers
    are the Devicetree Specification v0.4's. */
 #include "fdt.h"
+#include "platform.h"   /* struct platform_mmio */
 
 #define FDT_MAGIC      0xd00dfeedu
 #define FDT_BEGIN_NODE 1u
@@ -640,4 +641,28 @@ unsigned fdt_virtio_mmio(const void *blob, struct fdt_mmio *out, unsigned max)
             n = insert_mmio(out, n, max, &w);
     }
     return n;
+}
+
+#define FDT_BOARD_MMIO_MAX 64u  /* windows looked at: QEMU's virt has 32 (arm64), 8 (rv64) */
+
+unsigned fdt_board_virtio_mmio(const void *blob, struct platform_mmio *out, unsigned max,
+                               int (*number)(const struct fdt_irq *irq), const char *controller)
+{
+    static struct fdt_mmio found[FDT_BOARD_MMIO_MAX];
+    unsigned n, kept = 0;
+
+    if (!blob)
+        return 0;
+    n = fdt_virtio_mmio(blob, found, max < FDT_BOARD_MMIO_MAX ? max : FDT_BOARD_MMIO_MAX);
+    for (unsigned i = 0; i < n; i++) {
+        int irq = number(&found[i].irq);
+
+        if (irq < 0) {
+            kprintf("virtio-mmio: the window at 0x%llx has no %s; left out\n",
+                    (unsigned long long)found[i].base, controller);
+            continue;
+        }
+        out[kept++] = (struct platform_mmio){ found[i].base, found[i].size, (unsigned)irq };
+    }
+    return kept;
 }

@@ -132,4 +132,15 @@ bool fdt_board_pci(const void *blob, struct pci_drv *out);
    interrupt-map. False if fdt_board_pci() found no bridge, or no route. */
 bool fdt_board_pci_intx(const void *blob, uint32_t bdf, unsigned pin, struct fdt_irq *irq);
 
+struct platform_mmio;
+
+/* What arm64's and rv64's platform_virtio_mmio() do: every virtio-mmio
+   window of the tree (fdt_virtio_mmio(), at most 64 looked at), its
+   interrupt turned into a platform irq by the arch's `number` (-1: not one
+   the arch can take, and the window is left out with a line naming
+   `controller`, the kind of interrupt it wanted). Up to `max` into `out`;
+   returns how many. */
+unsigned fdt_board_virtio_mmio(const void *blob, struct platform_mmio *out, unsigned max,
+                               int (*number)(const struct fdt_irq *irq), const char *controller);
+
 #endif

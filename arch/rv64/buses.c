@@ -7,8 +7,6 @@
 #include "../common/platform.h"
 #include "arch.h"
 
-#define MMIO_MAX 64u    /* virtio-mmio windows looked at; virt has 8 */
-
 //! [rv64-source]
 /* The PLIC binding (riscv,plic0; QEMU writes sifive,plic-1.0.0 too): one
    cell, the source number. Nothing is programmed for the trigger: the
@@ -48,21 +46,5 @@ bool platform_msi_alloc(unsigned *irq, uint64_t *address, uint32_t *data)
 
 unsigned platform_virtio_mmio(struct platform_mmio *out, unsigned max)
 {
-    static struct fdt_mmio found[MMIO_MAX];
-    unsigned n, kept = 0;
-
-    if (!rv64_fdt)
-        return 0;
-    n = fdt_virtio_mmio(rv64_fdt, found, max < MMIO_MAX ? max : MMIO_MAX);
-    for (unsigned i = 0; i < n; i++) {
-        int irq = source(&found[i].irq);
-
-        if (irq < 0) {
-            kprintf("virtio-mmio: the window at 0x%llx has no PLIC source; left out\n",
-                    (unsigned long long)found[i].base);
-            continue;
-        }
-        out[kept++] = (struct platform_mmio){ found[i].base, found[i].size, (unsigned)irq };
-    }
-    return kept;
+    return fdt_board_virtio_mmio(rv64_fdt, out, max, source, "PLIC source");
 }
