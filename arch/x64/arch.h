@@ -142,6 +142,19 @@ struct trapframe {
     uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/* boot.S: the kernel's stack is X64_STACK_SIZE bytes right above the
+   guard, a page mapped not present, so that an overflow faults on it
+   (platform.c's fault report says so). The double fault, the page fault,
+   NMI and the machine check run on their own stacks (the TSS's IST
+   slots below, set up by boot.S; platform.c's IDT names them). */
+extern char x64_stack_guard[];
+#define X64_STACK_GUARD_SIZE 4096u
+#define X64_STACK_SIZE 16384u
+#define X64_IST_DF  1
+#define X64_IST_PF  2
+#define X64_IST_NMI 3
+#define X64_IST_MC  4
+
 /* lapic.c */
 void lapic_init(void);
 uint32_t lapic_id(void);

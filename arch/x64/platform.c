@@ -44,7 +44,18 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 extern const char trap_entries[];
 
 /* Every vector gets an interrupt gate (type 0xe: IF cleared on entry, so
-   ISRs run with interrupts off), DPL 0, kernel code selector 0x08. */
+   ISRs run with interrupts off), DPL 0, kernel code selector 0x08. The
+   double fault, the page fault, NMI and the machine check switch to a
+   stack of their own (boot.S's TSS): those are the ones that arrive when
+   the kernel's stack may be the problem (a page fault on the guard, below
+   it) or at any instruction. Every other vector runs on the stack it
+   interrupts. */
+//! [x64-ist]
+static const uint8_t ist_of[][2] = {
+    { 2, X64_IST_NMI }, { 8, X64_IST_DF }, { 14, X64_IST_PF }, { 18, X64_IST_MC },
+};
+//! [x64-ist]
+
 static void idt_init(void)
 {
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) desc;
@@ -59,6 +70,8 @@ static void idt_init(void)
         idt[v].off2 = (uint32_t)(a >> 32);
         idt[v].zero = 0;
     }
+    for (unsigned i = 0; i < sizeof ist_of / sizeof ist_of[0]; i++)
+        idt[ist_of[i][0]].ist = ist_of[i][1];
     desc.limit = sizeof idt - 1;
     desc.base = (uint64_t)(uintptr_t)idt;
     __asm__ volatile("lidt %0" : : "m"(desc));
@@ -326,6 +339,32 @@ static uint64_t read_cr(int n)
     return v;
 }
 
+/* Whether `a` lies in the page under the kernel's stack (boot.S). */
+static bool in_stack_guard(uint64_t a)
+{
+    uint64_t guard = (uint64_t)(uintptr_t)x64_stack_guard;
+
+    return a >= guard && a - guard < X64_STACK_GUARD_SIZE;
+}
+
+/* A page fault on the guard is the kernel's stack overflowing: say so
+   before the register report. It arrives on its own stack (IST), so the
+   report has room. A double fault has one too; the SDM leaves its saved
+   RIP undefined, but an RSP at or inside the guard still tells. */
+static void stack_overflow_check(const struct trapframe *f, uint64_t cr2)
+{
+    uint64_t guard = (uint64_t)(uintptr_t)x64_stack_guard;
+    bool hit = (f->vector == 14 && in_stack_guard(cr2)) ||
+               (f->vector == 8 && (in_stack_guard(f->rsp) ||
+                                   f->rsp == guard + X64_STACK_GUARD_SIZE));
+
+    if (hit)
+        kprintf("FAULT: kernel stack overflow: guard page %p hit at rip %p\n",
+                (void *)(uintptr_t)guard, (void *)(uintptr_t)f->rip);
+    if (f->vector == 8)
+        kprintf("FAULT: double fault (a fault while delivering another), on its own stack\n");
+}
+
 static _Noreturn void fault(const struct trapframe *f)
 {
     const struct fault_reg regs[] = {
@@ -340,6 +379,7 @@ static _Noreturn void fault(const struct trapframe *f)
         { "cr4", read_cr(4) }, { "vector", f->vector },
     };
 
+    stack_overflow_check(f, read_cr(2));
     kernel_fault(exception_names[f->vector & 31], f->rip,
                  f->vector == 14 ? read_cr(2) : 0, regs, sizeof regs / sizeof regs[0]);
 }
