@@ -4,11 +4,25 @@
 # transcript expects. So the same script is checked without a CPU (qtest)
 # and with one (KVM), against the same answers.
 #
-# Each entry: .long OP, ADDRESS, VALUE (OP: 1 out, 2 in, 3 MMIO write,
-# 4 MMIO read; times 16 the width). A request the guest cannot make the
-# same way (8-byte accesses from 32-bit code, the clock, our added verbs)
-# or that the line before marks `#! kvm-skip` (a value that depends on
-# time, which runs on its own under KVM) is left out.
+# Each entry: .long OP, ADDRESS, VALUE (OP: 1 out, 2 in, 3 MMIO or RAM
+# write, 4 MMIO or RAM read, times 16 the width; 5 a wait of VALUE ACPI PM
+# timer ticks). Besides the accesses, guest RAM requests become plain
+# loads and stores (paging is off, linear = physical):
+#   write ADDR SIZE 0xHEX   4-byte stores, then 1-byte ones for the tail
+#                           (short data zero-filled, as qtest does)
+#   memset ADDR SIZE BYTE   the same, of that byte
+#   read ADDR SIZE          4-byte and 1-byte loads, each checked
+#   clock_step NS           a wait on the PM timer (3.579545 MHz) for at
+#                           least NS: real time under KVM
+# A request the guest cannot make the same way (8-byte accesses from
+# 32-bit code, clock_set or a clock_step without NS, our added verbs) or
+# that the line before marks `#! kvm-skip` (a value that depends on time,
+# which runs on its own under KVM, or on a verb left out) is left out.
+# Only an `OK` answer carries a read's value (IRQ and MSI lines before it
+# are skipped; a read answered FAIL is left out).
+#
+# A transcript under abuse/ (or given -v name=NAME) also names itself:
+# the table defines `board_name`, the string board.S prints.
 function op(v,   w) {
     w = substr(v, length(v), 1)
     w = w == "b" ? 1 : w == "w" ? 2 : w == "l" ? 4 : 0
@@ -18,13 +32,55 @@ function op(v,   w) {
     if (v ~ /^read[bwl]$/) return w * 16 + 4
     return 0
 }
+# A number as C reads it (0x hex, leading 0 octal, else decimal).
+function num(s,   v, i, c, base) {
+    s = tolower(s); v = 0; base = 10
+    if (s ~ /^0x/) { base = 16; s = substr(s, 3) }
+    else if (s ~ /^0[0-7]/) { base = 8; s = substr(s, 2) }
+    for (i = 1; i <= length(s); i++) {
+        c = index("0123456789abcdef", substr(s, i, 1)) - 1
+        v = v * base + c
+    }
+    return v
+}
+# Byte i (from 0) of the hex string h (memory order), 0 past its end.
+function hbyte(h, i) {
+    if (2 * i + 2 > length(h)) return 0
+    return num("0x" substr(h, 2 * i + 1, 2))
+}
+# SIZE bytes at ADDR, byte k given by hbyte(h, k) (or all `fill` if h is
+# empty): 4-byte entries of kind `kind`, then 1-byte ones.
+function bulk(kind, addr, size, h, fill,   k, b0, b1, b2, b3) {
+    for (k = 0; k + 4 <= size; k += 4) {
+        if (h == "") { b0 = b1 = b2 = b3 = fill }
+        else { b0 = hbyte(h, k); b1 = hbyte(h, k + 1); b2 = hbyte(h, k + 2); b3 = hbyte(h, k + 3) }
+        printf "    .long %d, 0x%08x, 0x%02x%02x%02x%02x\n", 64 + kind, addr + k, b3, b2, b1, b0
+        n++
+    }
+    for (; k < size; k++) {
+        printf "    .long %d, 0x%08x, 0x%02x\n", 16 + kind, addr + k, h == "" ? fill : hbyte(h, k)
+        n++
+    }
+}
+FNR == 1 {
+    if (name == "" && FILENAME ~ /(^|\/)abuse\//) {
+        name = FILENAME; sub(/^.*\//, "", name); name = "abuse/" name
+    }
+}
 /^#! kvm-skip/ { skip = 1; next }
 /^#/ || /^[ \t]*$/ { next }
 /^< / {
-    if (pending) {
-        v = $3
-        printf "    .long %d, %s, %s\n", code, addr, v == "" ? "0" : v
-        n++
+    if (pending && $2 == "OK") {
+        if (pending == 2) {
+            h = substr($3, 3)
+            bulk(4, baddr, bsize, h, 0)
+        } else {
+            v = $3
+            printf "    .long %d, %s, %s\n", code, addr, v == "" ? "0" : v
+            n++
+        }
+        pending = 0
+    } else if (pending && $2 == "FAIL") {
         pending = 0
     }
     next
@@ -32,7 +88,33 @@ function op(v,   w) {
 {
     pending = 0
     code = op($1)
-    if (skip || code == 0) { skip = 0; next }
+    if (skip) { skip = 0; next }
+    if ($1 == "write" && NF == 4) {
+        h = $4; sub(/^0[xX]/, "", h)
+        bulk(3, num($2), num($3), h, 0)
+        next
+    }
+    if ($1 == "memset" && NF == 4) {
+        bulk(3, num($2), num($3), "", num($4))
+        next
+    }
+    if ($1 == "read" && NF == 3) {
+        baddr = num($2); bsize = num($3)
+        pending = 2             # the bytes come with the answer line
+        next
+    }
+    if ($1 == "clock_step" && NF == 2) {
+        # ticks = ceil(ns * 3579545 / 1e9), exact in doubles part by part
+        ns = num($2)
+        t = int(ns / 1000000000) * 3579545
+        r = (ns % 1000000000) * 3579545
+        t += int(r / 1000000000) + (r % 1000000000 > 0)
+        if (t > 4294967295) t = 4294967295
+        printf "    .long 5, 0, %d\n", t
+        n++
+        next
+    }
+    if (code == 0) next
     addr = $2
     if (code % 16 == 1 || code % 16 == 3) {
         printf "    .long %d, %s, %s\n", code, addr, $3
@@ -41,4 +123,11 @@ function op(v,   w) {
         pending = 1             # the value comes with the answer line
     }
 }
-END { printf "    .set board_checks, %d\n", n }
+END {
+    printf "    .set board_checks, %d\n", n
+    if (name != "") {
+        printf "    .pushsection .rodata\n"
+        printf "board_name:\n    .asciz \"%s\"\n", name
+        printf "    .popsection\n"
+    }
+}

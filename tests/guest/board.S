@@ -1,9 +1,14 @@
 /* board.S - the KVM board answers as the CPU-less one: a guest that makes,
-   with a real CPU under KVM, the accesses of tests/qtest/map.qt (the
-   default board's map, checked by bbvm --qtest with no CPU), and compares
-   every value it reads with what that transcript expects. The table is
-   made from the transcript at build time (qtest_guest.awk), so there is
-   one list of answers for both boards.
+   with a real CPU under KVM, the accesses of a qtest transcript (by
+   default tests/qtest/map.qt, the default board's map, checked by bbvm
+   --qtest with no CPU), and compares every value it reads with what that
+   transcript expects. The table is made from the transcript at build time
+   (qtest_guest.awk), so there is one list of answers for both boards.
+
+   One guest per transcript: -DTABLE='"x-table.S"' names the table (the
+   default is "board-table.S"); a table that defines `board_name` (the awk
+   does for tests/abuse/) is named in the messages, else qtest/map.qt is.
+   The guest-side abuse suite (tests/abuse.sh kvm) builds one per case.
 
    Run on bbvm only: QEMU's firmware has programmed its chips before a PVH
    kernel starts, so the power-on values are not there to see.
@@ -17,6 +22,8 @@
 */
 #include "pvh32.inc"
 
+#define PM_TMR 0x608                /* the ACPI PM timer (vm/board.h) */
+
     .globl _start
 _start:
     mov $stack_top, %esp
@@ -27,7 +34,7 @@ next:
     cmp $board_checks, %ebp
     je done
     inc %ebp
-    mov (%esi), %ebx                /* op: width * 16 + kind */
+    mov (%esi), %ebx                /* op: width * 16 + kind, or 5: a wait */
     mov 4(%esi), %edx               /* port or address */
     mov 8(%esi), %edi               /* value to write, or to expect */
     add $12, %esi
@@ -40,7 +47,39 @@ next:
     je do_in
     cmp $3, %ecx
     je do_write
+    cmp $5, %ecx
+    je do_wait
     jmp do_read
+
+/* do_wait: EDI ticks of the ACPI PM timer (port 0x608, 24 bits at
+   3.579545 MHz, wrapping), counted from the first read: the transcript's
+   clock_step in real time. Bounded: a timer that stops counting ends the
+   run with status 126 after 2^31 reads. */
+do_wait:
+    mov $PM_TMR, %dx
+    in %dx, %eax
+    and $0xffffff, %eax
+    mov %eax, %ebx                  /* the last reading */
+    mov $0x80000000, %ecx           /* reads left */
+7:  test %edi, %edi
+    jz next
+    dec %ecx
+    jz stuck
+    in %dx, %eax
+    and $0xffffff, %eax
+    push %eax
+    sub %ebx, %eax
+    and $0xffffff, %eax             /* ticks since the last reading, wrap and all */
+    pop %ebx
+    cmp %edi, %eax
+    jae next
+    sub %eax, %edi
+    jmp 7b
+stuck:
+    mov $msg_stuck, %esi
+    call puts_name
+    mov $126, %eax
+    jmp exit
 
 do_out:
     mov %edi, %eax
@@ -98,7 +137,7 @@ check:
     je next
     mov %eax, %edi                  /* what came back */
     mov $msg_bad, %esi
-    call puts
+    call puts_name
     call puthex                     /* EDI */
     mov $msg_nl, %esi
     call puts
@@ -110,7 +149,7 @@ check:
 
 done:
     mov $msg_ok, %esi
-    call puts
+    call puts_name
     xor %eax, %eax
 exit:
     inc %al                         /* the port carries status + 1 (tests/boot) */
@@ -118,6 +157,26 @@ exit:
     out %al, %dx
 3:  hlt
     jmp 3b
+
+/* puts_name: the message at ESI, its `@` replaced by the table's name.
+   Clobbers what puts does. */
+puts_name:
+    lodsb
+    test %al, %al
+    jz 5f
+    cmp $'@', %al
+    je 8f
+    call putc
+    jmp puts_name
+8:  push %esi
+    mov $board_name, %esi
+    test %esi, %esi                 /* weak: 0 if the table has none */
+    jnz 9f
+    mov $default_name, %esi
+9:  call puts
+    pop %esi
+    jmp puts_name
+5:  ret
 
 /* puthex: EDI as 0x and eight hex digits. */
 puthex:
@@ -137,12 +196,18 @@ puthex:
 
     .section .rodata
 digits:  .ascii "0123456789abcdef"
-msg_ok:  .asciz "board: every access of qtest/map.qt answered as without a CPU\r\n"
-msg_bad: .asciz "board: this entry of qtest/map.qt read "
+msg_ok:  .asciz "board: every access of @ answered as without a CPU\r\n"
+msg_bad: .asciz "board: this entry of @ read "
+msg_stuck: .asciz "board: the PM timer stopped counting in @\r\n"
+default_name: .asciz "qtest/map.qt"
 msg_nl:  .asciz "\r\n"
     .balign 4
+    .weak board_name
 table:
-#include "board-table.S"
+#ifndef TABLE
+#define TABLE "board-table.S"
+#endif
+#include TABLE
 
     .bss
     .balign 16
