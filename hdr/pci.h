@@ -1307,6 +1307,28 @@ static int pci__slot(const pci_model *m, unsigned devfn)
     return (int)s - 1;
 }
 
+/* The BAR that the dword of BAR slot `dword` belongs to, as the function
+   was built: `dword` itself, the low half when `dword` is a 64-bit BAR's
+   high half, or -1 for a slot no BAR uses. Walked from BAR 0 over the
+   reset image and the slots the builder took, never over live values: a
+   high half is guest-writable, so bits 2:1 written there do not make it
+   look like a BAR of its own. */
+static int pci__bar_index(const pci_function *f, unsigned dword)
+{
+    for (unsigned b = 0; b < PCI_BAR_COUNT && b <= dword; b++) {
+        uint32_t lo = pci__get(f->config, PCI_BAR(b), 4);
+        bool wide = !(lo & PCI_BAR_IO) && (lo & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_64;
+
+        if (!(f->bars & (1u << b)))
+            continue;
+        if (b == dword || (wide && b + 1 == dword))
+            return (int)b;
+        if (wide)
+            b++; /* its high half */
+    }
+    return -1;
+}
+
 /* A device with functions besides 0 says so in function 0's header type
    (6.2.1), or a scan stops after function 0. */
 static void pci__mark_mfd(pci_model *m, unsigned dev)
@@ -1353,6 +1375,8 @@ PCI_DEF bool pci_model_bar(const pci_model *m, unsigned devfn, unsigned bar, uin
     if (slot < 0 || bar >= PCI_BAR_COUNT)
         return false;
     f = &m->cfg.fn[slot];
+    if (pci__bar_index(f, bar) != (int)bar)
+        return false; /* no BAR, or a 64-bit BAR's high half */
     sp = m->s.space[slot];
     lo = pci__get(sp, PCI_BAR(bar), 4);
     wm = pci__get(f->wmask, PCI_BAR(bar), 4);
@@ -1428,14 +1452,11 @@ static void pci__redrive(pci_model *m)
     for (unsigned i = 0; i < m->cfg.count; i++) {
         const pci_function *f = &m->cfg.fn[i];
 
-        for (unsigned b = 0; b < PCI_BAR_COUNT; b++) {
-            uint32_t lo = pci__get(f->config, PCI_BAR(b), 4);
-
-            if (pci__get(f->wmask, PCI_BAR(b), 4))
+        /* Every BAR by its low half: one of 4 GiB or more has no writable
+           bit there, so the slots the builder took say what is a BAR. */
+        for (unsigned b = 0; b < PCI_BAR_COUNT; b++)
+            if (pci__bar_index(f, b) == (int)b)
                 m->hooks.bar_changed(m->hooks.ctx, m->cfg.devfn[i], b);
-            if (!(lo & PCI_BAR_IO) && (lo & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_64)
-                b++; /* its high half is part of it */
-        }
         m->hooks.bar_changed(m->hooks.ctx, m->cfg.devfn[i], PCI_MODEL_COMMAND);
     }
 }
@@ -1469,8 +1490,8 @@ PCI_DEF void pci_model_reset(void *m)
    reported as its low half, which is how pci_model_bar() names it. */
 static void pci__changed(pci_model *m, int slot, unsigned dword, uint32_t diff)
 {
-    const uint8_t *sp = m->s.space[slot];
-    unsigned devfn = m->cfg.devfn[slot], bar;
+    unsigned devfn = m->cfg.devfn[slot];
+    int bar;
 
     if (!m->hooks.bar_changed)
         return;
@@ -1481,15 +1502,11 @@ static void pci__changed(pci_model *m, int slot, unsigned dword, uint32_t diff)
     }
     if (dword < PCI_BAR0 || dword >= PCI_BAR(PCI_BAR_COUNT))
         return;
-    bar = (dword - PCI_BAR0) / 4;
-    if (bar > 0) {
-        uint32_t below = pci__get(sp, PCI_BAR(bar - 1), 4);
-
-        if (!(below & PCI_BAR_IO) && (below & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_64 &&
-            pci__get(m->cfg.fn[slot].wmask, PCI_BAR(bar - 1), 4))
-            bar--;
-    }
-    m->hooks.bar_changed(m->hooks.ctx, devfn, bar);
+    /* Only a BAR's writable bits change, so a slot no BAR uses never gets
+       here; the check keeps a board's edited masks from naming one. */
+    bar = pci__bar_index(&m->cfg.fn[slot], (dword - PCI_BAR0) / 4);
+    if (bar >= 0)
+        m->hooks.bar_changed(m->hooks.ctx, devfn, (unsigned)bar);
 }
 
 //! [pci-model-config]

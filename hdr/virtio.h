@@ -2330,8 +2330,9 @@ VIRTIO_DEF int64_t virtio_model_save(void *m, void *buf, size_t size)
 //! [virtio-restore]
 /* A queue of a saved state: registers in range, and its ring either
    untouched (zero: not live) or the one DRIVER_OK would have built from
-   these registers. The ring's flags are checked as bytes before they are
-   read as bool. */
+   these registers. A queue the device has not, or one of a device before
+   FEATURES_OK (when no queue register can be written), is at reset. The
+   ring's flags are checked as bytes before they are read as bool. */
 static bool virtio__queue_valid(const virtio_model *m, const virtio_state *s, unsigned i)
 {
     const virtio_queue_state *q = &s->q[i];
@@ -2341,7 +2342,7 @@ static bool virtio__queue_valid(const virtio_model *m, const virtio_state *s, un
     bool live = (s->status & VIRTIO_STATUS_DRIVER_OK) && q->ready;
     uint8_t any = 0;
 
-    if (i >= virtio__nq(m)) {
+    if (i >= virtio__nq(m) || !(s->status & VIRTIO_STATUS_FEATURES_OK)) {
         virtio_queue_state r;
 
         virtio__queue_reset(&r);
@@ -2361,16 +2362,22 @@ static bool virtio__queue_valid(const virtio_model *m, const virtio_state *s, un
             any |= ((const uint8_t *)d)[k];
         return any == 0;
     }
+    /* A chain is popped and given back (or put back) within one call, and
+       the interrupt decided at its end: between calls a ring that works
+       has taken exactly what it used and signalled all of it. */
     return d->size == virtio__qsize(m, q) && d->desc == q->desc && d->avail == q->driver &&
            d->used == q->device && d->event_idx == ((s->driver_features >> VIRTIO_F_EVENT_IDX) & 1) &&
            d->indirect == ((s->driver_features >> VIRTIO_F_INDIRECT_DESC) & 1) &&
-           (!d->broken || (s->status & VIRTIO_STATUS_NEEDS_RESET));
+           (d->broken ? (s->status & VIRTIO_STATUS_NEEDS_RESET) != 0
+                      : d->last_avail == d->used_idx && d->signalled == d->used_idx);
 }
 
 /* The whole state: a status the machine can reach (bits in order,
    DEVICE_NEEDS_RESET only on a live device, FEATURES_OK only for features
-   it accepts), flags that are flags, the line as the transport computes
-   it, vectors the table has, and each queue. */
+   it accepts), what the steps not yet taken cannot have set (features
+   before DRIVER; an interrupt or a half-sent chain before DRIVER_OK),
+   flags that are flags, the line as the transport computes it, vectors
+   the table has, and each queue. */
 static bool virtio__state_valid(const virtio_model *m, const virtio_state *s)
 {
     uint8_t st = s->status;
@@ -2391,6 +2398,9 @@ static bool virtio__state_valid(const virtio_model *m, const virtio_state *s)
     if ((st & VIRTIO_STATUS_FEATURES_OK) &&
         (s->features_bad || (s->driver_features & ~virtio_model_features(m)) ||
          !((s->driver_features >> VIRTIO_F_VERSION_1) & 1)))
+        return false;
+    if ((!(st & VIRTIO_STATUS_DRIVER) && (s->driver_features || s->features_bad)) ||
+        (!(st & VIRTIO_STATUS_DRIVER_OK) && (s->isr || line || s->tx_done)))
         return false;
     for (unsigned i = 0; i < VIRTIO_MODEL_QUEUES; i++)
         if (!virtio__queue_valid(m, s, i))

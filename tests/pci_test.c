@@ -333,6 +333,48 @@ TEST(model_bar)
     CHECK_EQ(size, 32);
 }
 
+/* Found by the pcicfg fuzzer: bar_changed and pci_model_bar() name a
+   64-bit BAR by its low half even when that half has no writable bit (a
+   BAR of 4 GiB or more), and never take a high half for a BAR, whatever
+   the guest wrote into it. */
+TEST(bar_changed_64bit)
+{
+    pci_function f;
+    uint64_t base = 0, size = 0;
+    unsigned before;
+
+    board();
+    pci_model_reset(&m);
+    before = changes;                     /* what the board's functions get */
+    pci_function_init(&f, 0x8086, 0x4444, 0x030000, 0);
+    CHECK_EQ(pci_function_bar(&f, 0, 1ull << 33, PCI_BAR_MEM_64), 0);
+    CHECK_EQ(pci_function_bar(&f, 2, 4096, PCI_BAR_MEM_64), 0);
+    CHECK_EQ(pci_function_bar(&f, 4, 16, 0), 0);
+    CHECK_EQ(pci_model_add(&m, PCI_DEVFN(4, 0), &f), 0);
+    changes = 0;
+    pci_model_reset(&m);                  /* BARs 0, 2, 4 and the command */
+    CHECK_EQ(changes, before + 4);
+    changes = 4;
+    cfg_write(4, 0, PCI_BAR(1), 4, 0x3u); /* the high half of an 8 GiB BAR */
+    CHECK_EQ(changes, 5);
+    CHECK_EQ(last_bar, 0);
+    cfg_write(4, 0, PCI_BAR(3), 4, 0x4u); /* a high half that looks 64-bit */
+    CHECK_EQ(changes, 6);
+    CHECK_EQ(last_bar, 2);
+    cfg_write(4, 0, PCI_BAR(4), 4, 0xfffffff0u); /* the BAR above it */
+    CHECK_EQ(changes, 7);
+    CHECK_EQ(last_bar, 4);
+    cfg_write(4, 0, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+    CHECK(pci_model_bar(&m, PCI_DEVFN(4, 0), 0, &base, &size));
+    CHECK_EQ(base, 0x200000000ull);       /* bit 32 is below the size: read-only */
+    CHECK_EQ(size, 1ull << 33);
+    CHECK(!pci_model_bar(&m, PCI_DEVFN(4, 0), 1, &base, &size));
+    CHECK(!pci_model_bar(&m, PCI_DEVFN(4, 0), 3, &base, &size));
+    CHECK(!pci_model_bar(&m, PCI_DEVFN(4, 0), 5, &base, &size));
+    CHECK(pci_model_bar(&m, PCI_DEVFN(4, 0), 4, &base, &size));
+    CHECK_EQ(size, 16);
+}
+
 TEST(status_w1c)
 {
     int slot;
@@ -1697,7 +1739,8 @@ TEST(chipset_types)
 
 CHECK_MAIN(TEST_ENTRY(layout), TEST_ENTRY(host_bridge), TEST_ENTRY(byte_lanes),
            TEST_ENTRY(config_address_width), TEST_ENTRY(enable_bit), TEST_ENTRY(absent),
-           TEST_ENTRY(bar_sizing), TEST_ENTRY(model_bar), TEST_ENTRY(status_w1c),
+           TEST_ENTRY(bar_sizing), TEST_ENTRY(model_bar), TEST_ENTRY(bar_changed_64bit),
+           TEST_ENTRY(status_w1c),
            TEST_ENTRY(read_only), TEST_ENTRY(builders), TEST_ENTRY(reset_and_init),
            TEST_ENTRY(save_restore), TEST_ENTRY(cap_walk_hostile), TEST_ENTRY(driver_on_nothing),
            TEST_ENTRY(random_accesses), TEST_ENTRY(end_to_end_cam1), TEST_ENTRY(end_to_end_ecam),

@@ -7,17 +7,33 @@
 #
 # Each case makes its bad input in a fresh `mktemp -d` directory (removed
 # afterwards), runs BBVM on it and checks the exit status (2 for a usage
-# error, 4 for a kernel file error) and that stderr is exactly one line that
-# starts with "bbvm: " and names the problem (book/security.md, rule 7).
-# No case reaches /dev/kvm: bbvm checks its flags and the kernel file
-# before it opens it, so these run on machines without KVM.
+# error, 4 for a kernel file error, 6 for a KVM device that is none) and
+# that stderr is exactly one line that starts with "bbvm: " and names the
+# problem (book/security.md, rule 7). No case reaches /dev/kvm: bbvm
+# checks its flags and the kernel file before it opens it, and the kvm-*
+# cases give it a device that is no KVM, so these run on machines without
+# KVM. The ELF cases lay out a small PVH kernel byte by byte (elf64 below)
+# with one field wrong. `book-table` checks book/operator.md's table of
+# errors against real runs of every other case.
 # Exit 0 if the case passed; 1, with the reason on stdout, if it did not.
 set -u
 
 cases="missing-file empty-file one-byte truncated not-elf wrong-arch directory
 no-pvh-note segment-past-ram unknown-flag missing-value missing-cmdline-value
 zero-mem huge-mem non-numeric-mem negative-mem small-mem big-mem unaligned-mem
-long-cmdline no-kernel extra-arg bad-input-mode missing-input-value help"
+long-cmdline no-kernel extra-arg bad-input-mode missing-input-value help
+huge-file elf-good elf-bad-class elf-big-endian elf-bad-byte-order
+elf-bad-ident-version elf-bad-version elf-not-exec elf32-x86-64 elf64-i386
+phoff-past-eof phentsize-wrong phnum-zero phnum-huge segment-file-past-eof
+filesz-gt-memsz segments-overlap too-many-segments segment-on-start-info
+segment-on-firmware-tables segment-wraps entry-outside entry-above-4g
+entry-not-executable note-wrong-type note-namesz-huge note-descsz-bad
+note-descsz-huge note-past-eof bad-suffix-mem later-mem-wins
+no-input-with-input qtest-with-check-kvm check-kvm-with-kernel rtc-feb-30
+rtc-feb-29-2023 rtc-year-2100 rtc-garbage rtc-bad-time qtest-bad-spec
+qtest-long-path kvm-device-missing-value kvm-device-empty kvm-device-missing
+kvm-device-not-kvm kvm-run-not-kvm empty-arg newline-in-path newline-in-value
+dash-dash option-after-kernel book-table"
 
 fail() { echo "FAIL $case: $*"; exit 1; }
 
@@ -33,9 +49,111 @@ expect() {
     [ "$(wc -l < "$tmp/stderr")" -eq 1 ] && [ "$(tail -c 1 "$tmp/stderr" | od -An -c | tr -d ' ')" = '\n' ] ||
         fail "stderr is not exactly one line: $(head -c 300 "$tmp/stderr")"
     case $line in "bbvm: "*) ;; *) fail "stderr does not start with 'bbvm: ': $line" ;; esac
-    printf '%s\n' "$line" | grep -qiE "$pattern" || fail "stderr does not match /$pattern/: $line"
+    printf '%s\n' "$line" | grep -qiE -e "$pattern" || fail "stderr does not match /$pattern/: $line"
     [ ! -s "$tmp/stdout" ] || fail "unexpected stdout: $(head -c 200 "$tmp/stdout")"
-    echo "ok $case: $line"
+    echo "ok $case: [$rc] $line"
+}
+
+# le VALUE BYTES: VALUE as BYTES little-endian bytes (shell arithmetic is
+# 64-bit: -1 is all ones).
+le() {
+    le_v=$1 le_n=$2 le_i=0 le_s=
+    while [ $le_i -lt $le_n ]; do
+        le_b=$(( (le_v >> (8 * le_i)) & 255 ))
+        le_s="$le_s\\$(( le_b >> 6 ))$(( (le_b >> 3) & 7 ))$(( le_b & 7 ))"
+        le_i=$((le_i + 1))
+    done
+    printf "$le_s"
+}
+
+# elf64: a PVH kernel of 272 bytes, laid out by hand, on stdout: the ELF
+# header, three program header slots (PT_LOAD, PT_NOTE, and a third read
+# only if E_PHNUM says 3), the note (name "Xen", type 18, 8-byte entry) at
+# 232 and 16 bytes of HLT at 256. Each field is a variable a case may set
+# first; the defaults make a kernel bbvm loads (case elf-good).
+elf64() {
+    { printf '\177ELF'; le ${E_CLASS:-2} 1; le ${E_DATA:-1} 1; le ${E_IDVER:-1} 1; zeros 9
+      le ${E_TYPE:-2} 2; le ${E_MACHINE:-62} 2; le ${E_VERSION:-1} 4; le 0x100000 8
+      le ${E_PHOFF:-64} 8; le 0 8; le 0 4; le 64 2; le ${E_PHENTSIZE:-56} 2; le ${E_PHNUM:-2} 2
+      le 0 6
+      le 1 4; le ${L_FLAGS:-5} 4; le 256 8; le ${L_PADDR:-0x100000} 8; le ${L_PADDR:-0x100000} 8
+      le ${L_FILESZ:-16} 8; le ${L_MEMSZ:-16} 8; le 16 8
+      le 4 4; le 4 4; le ${N_OFFSET:-232} 8; le 0 8; le 0 8; le 24 8; le 24 8; le 4 8
+      le ${X_TYPE:-1} 4; le 6 4; le 256 8; le ${X_PADDR:-0x100008} 8; le ${X_PADDR:-0x100008} 8
+      le 8 8; le 8 8; le 16 8
+      le ${N_NAMESZ:-4} 4; le ${N_DESCSZ:-8} 4; le ${N_TYPE:-18} 4; printf 'Xen\000'
+      le ${ENTRY:-0x100000} 8
+      printf '\364\364\364\364\364\364\364\364\364\364\364\364\364\364\364\364'
+    } > "$tmp/k.elf"
+}
+
+# many_loads N: an ELF64 PVH kernel with N one-byte PT_LOAD segments a page
+# apart from 1 MiB, the first holding the entry, and its note.
+many_loads() {
+    n=$1 i=0
+    { printf '\177ELF\002\001\001'; zeros 9
+      le 2 2; le 62 2; le 1 4; le 0x100000 8; le 64 8; le 0 8; le 0 4; le 64 2; le 56 2
+      le $((n + 1)) 2; le 0 6
+      le 4 4; le 4 4; le $((64 + 56 * (n + 1))) 8; le 0 8; le 0 8; le 24 8; le 24 8; le 4 8
+      while [ $i -lt $n ]; do
+          le 1 4; le 5 4; le $((64 + 56 * (n + 1) + 24)) 8; le $((0x100000 + 4096 * i)) 8
+          le $((0x100000 + 4096 * i)) 8; le 1 8; le 1 8; le 4096 8
+          i=$((i + 1))
+      done
+      le 4 4; le 8 4; le 18 4; printf 'Xen\000'; le 0x100000 8; printf '\364'
+    } > "$tmp/k.elf"
+}
+
+# expect_loads ARG...: bbvm --qtest with ARGs loads the kernel and exits 0
+# on the empty input, with nothing on stderr.
+expect_loads() {
+    "$bbvm" --qtest "$@" > "$tmp/stdout" 2> "$tmp/stderr" < /dev/null
+    rc=$?
+    [ "$rc" -eq 0 ] || fail "bbvm --qtest $* exited $rc: $(head -c 300 "$tmp/stderr")"
+    [ ! -s "$tmp/stderr" ] || fail "stderr: $(head -c 300 "$tmp/stderr")"
+    echo "ok $case: [0] the kernel loads"
+}
+
+# book_table: book/operator.md's table of operator errors against real runs.
+# Every row `| \`CASE\` | STATUS | MESSAGE |` must name a case of this
+# script, whose run exits STATUS with a line that MESSAGE matches ("…"
+# standing for any text); every case but help, elf-good and book-table
+# must have a row.
+book_table() {
+    book=$(dirname "$0")/../book/operator.md
+    [ -f "$book" ] || fail "no $book"
+    awk '/^## /{ on = /^## Every operator error/ } on' "$book" |
+        grep '^| `[a-z0-9][a-z0-9-]*` |' > "$tmp/rows" || fail "no table rows in $book"
+    for c in $cases; do
+        case $c in help|elf-good|book-table) continue ;; esac
+        grep -q "^| \`$c\` |" "$tmp/rows" || fail "case $c has no row in $book"
+    done
+    while IFS= read -r row; do
+        c=$(printf '%s\n' "$row" | cut -d'`' -f2)
+        status=$(printf '%s\n' "$row" | awk -F'|' '{ gsub(/ /, "", $3); print $3 }')
+        message=$(printf '%s\n' "$row" | awk -F'|' '{ m = $4; sub(/^ *`?/, "", m); sub(/`? *$/, "", m); print m }')
+        echo " $cases " | tr '\n' ' ' | grep -q " $c " || fail "row for $c, which is no case"
+        out=$(sh "$0" "$c" "$bbvm") || fail "case $c fails: $out"
+        got=${out#"ok $c: ["}
+        [ "${got%%]*}" = "$status" ] || fail "case $c: status ${got%%]*}, the book says $status"
+        line=${got#*] bbvm: }
+        if [ "$status" = 2 ]; then
+            case $line in *" (try 'bbvm --help')") line=${line% (try \'bbvm --help\')} ;;
+            *) fail "case $c: a usage error without (try 'bbvm --help'): $line" ;; esac
+        fi
+        printf '%s\n%s\n' "$message" "$line" | awk '
+            NR == 1 { n = split($0, part, "…"); next }
+            { at = 1
+              for (i = 1; i <= n; i++) {
+                  if (part[i] == "") continue
+                  k = index(substr($0, at), part[i])
+                  if (k == 0 || (i == 1 && k != 1)) exit 1
+                  at += k - 1 + length(part[i])
+              }
+              exit (part[n] != "" && at != length($0) + 1) ? 1 : 0 }' ||
+            fail "case $c: '$line' is not the book's '$message'"
+    done < "$tmp/rows"
+    echo "ok $case: every operator error in $book is what bbvm says"
 }
 
 zeros() { head -c "$1" /dev/zero; }
@@ -112,6 +230,69 @@ run_case() {
     bad-input-mode) expect 2 "bad --input 'mouse'.*serial.*keyboard" --input mouse "$k" ;;
     missing-input-value) expect 2 'option --input needs a value' "$k" --input ;;
     help) help_case ;;
+    huge-file) dd if=/dev/zero of="$k" bs=1 count=0 seek=1100M 2> /dev/null ||
+                   fail "cannot make a sparse file"
+               expect 4 'file too large.*limit is 1 GiB' "$k" ;;
+    elf-good) elf64; expect_loads "$k" ;;
+    elf-bad-class) E_CLASS=3 elf64; expect 4 'unsupported ELF class 3' "$k" ;;
+    elf-big-endian) E_DATA=2 elf64; expect 4 'big-endian ELF' "$k" ;;
+    elf-bad-byte-order) E_DATA=0 elf64; expect 4 'unknown byte order' "$k" ;;
+    elf-bad-ident-version) E_IDVER=0 elf64; expect 4 'unsupported ELF version 0' "$k" ;;
+    elf-bad-version) E_VERSION=2 elf64; expect 4 'unsupported ELF version 2' "$k" ;;
+    elf-not-exec) E_TYPE=3 elf64; expect 4 'not an executable \(e_type 3' "$k" ;;
+    # An ELF32 header over a 64-bit layout: its e_machine is x86-64's.
+    elf32-x86-64) E_CLASS=1 elf64; expect 4 'wrong machine x86-64.*want i386' "$k" ;;
+    elf64-i386) E_MACHINE=3 elf64; expect 4 'wrong machine i386.*want x86-64' "$k" ;;
+    phoff-past-eof) E_PHOFF=4096 elf64; expect 4 'program headers past end of file' "$k" ;;
+    phentsize-wrong) E_PHENTSIZE=32 elf64; expect 4 'program header size 32, want 56' "$k" ;;
+    phnum-zero) E_PHNUM=0 elf64; expect 4 'no program headers' "$k" ;;
+    phnum-huge) E_PHNUM=65535 elf64; expect 4 'program headers past end of file' "$k" ;;
+    segment-file-past-eof) L_FILESZ=4096 L_MEMSZ=4096 elf64
+        expect 4 'segment 0: file bytes .* past end of file \(272 bytes\)' "$k" ;;
+    filesz-gt-memsz) L_MEMSZ=8 elf64; expect 4 'segment 0: p_filesz 0x10 > p_memsz 0x8' "$k" ;;
+    segments-overlap) E_PHNUM=3 elf64; expect 4 'segments 0 .* and 2 .* overlap' "$k" ;;
+    too-many-segments) many_loads 65; expect 4 'more than 64 loadable segments' "$k" ;;
+    segment-on-start-info) L_PADDR=0x7ff8 elf64; expect 4 'overlaps the start info area' "$k" ;;
+    segment-on-firmware-tables) L_PADDR=0xe0ff8 elf64; expect 4 'overlaps the firmware tables' "$k" ;;
+    segment-wraps) L_PADDR=-16 L_MEMSZ=256 elf64; expect 4 'segment 0: address .* wraps' "$k" ;;
+    entry-outside) ENTRY=0x200000 elf64; expect 4 'entry 0x200000 is not inside a loaded segment' "$k" ;;
+    entry-above-4g) ENTRY=0x100100000 elf64; expect 4 'entry 0x100100000 is above 4 GiB' "$k" ;;
+    entry-not-executable) L_FLAGS=4 elf64; expect 4 'in segment 0, which is not executable' "$k" ;;
+    note-wrong-type) N_TYPE=17 elf64; expect 4 'no PVH entry note' "$k" ;;
+    note-namesz-huge) N_NAMESZ=4096 elf64; expect 4 'segment 1: note sizes .* run past the segment' "$k" ;;
+    note-descsz-bad) N_DESCSZ=2 elf64; expect 4 'PVH entry note has a 2-byte descriptor' "$k" ;;
+    note-descsz-huge) N_DESCSZ=-1 elf64; expect 4 'descsz 0xffffffff.* run past the segment' "$k" ;;
+    note-past-eof) N_OFFSET=260 elf64; expect 4 'segment 1: file bytes .* past end of file' "$k" ;;
+    bad-suffix-mem) expect 2 'want digits and an optional K, M or G' -m 64X "$k" ;;
+    # The later -m counts: 16M, too little for a segment at 32 MiB.
+    later-mem-wins) L_PADDR=0x2000000 ENTRY=0x2000000 elf64
+        expect 4 'past guest RAM \(16 MiB\)' -m 64M -m 16M "$k" ;;
+    no-input-with-input) expect 2 'no-input and --input exclude each other' -n --input keyboard "$k" ;;
+    qtest-with-check-kvm) expect 2 '--qtest and --check-kvm exclude each other' --qtest --check-kvm ;;
+    check-kvm-with-kernel) expect 2 '--check-kvm takes no KERNEL' --check-kvm "$k" ;;
+    rtc-feb-30) expect 2 "rtc-base '2024-02-30T00:00:00': no such date" --rtc-base 2024-02-30T00:00:00 "$k" ;;
+    rtc-feb-29-2023) expect 2 'no such date' --rtc-base=2023-02-29T12:00:00 "$k" ;;
+    rtc-year-2100) expect 2 'year 2100 is not in 1970..2099' --rtc-base 2100-01-01T00:00:00 "$k" ;;
+    rtc-garbage) expect 2 "bad --rtc-base 'yesterday': want YYYY-MM-DDTHH:MM:SS" --rtc-base yesterday "$k" ;;
+    rtc-bad-time) expect 2 'no such time of day' --rtc-base 2024-01-01T24:00:00 "$k" ;;
+    qtest-bad-spec) expect 2 "bad --qtest 'tcp:1234'" --qtest=tcp:1234 ;;
+    qtest-long-path) expect 2 'socket path is 108 bytes; the limit is 107' \
+        --qtest=unix:"$(zeros 108 | tr '\0' s)" ;;
+    kvm-device-missing-value) expect 2 'option --kvm-device needs a value' "$k" --kvm-device ;;
+    kvm-device-empty) expect 2 'empty --kvm-device path' --kvm-device '' --check-kvm ;;
+    kvm-device-missing) expect 6 "cannot open $tmp/no-kvm: no such file" --kvm-device "$tmp/no-kvm" --check-kvm ;;
+    # A device that opens but is no KVM: status 6 with the reason, so that
+    # tests/tw and ./run's kvm_usable SKIP on it (tw_selftest.sh: kvm-not-kvm).
+    kvm-device-not-kvm) expect 6 '/dev/null: KVM_GET_API_VERSION: .*is it a KVM device' --kvm-device /dev/null --check-kvm ;;
+    kvm-run-not-kvm) elf64; expect 6 '/dev/null: KVM_GET_API_VERSION' --kvm-device /dev/null "$k" ;;
+    empty-arg) expect 2 'empty argument' '' ;;
+    newline-in-path) expect 2 'KERNEL path .*\\x0a.* has a control character' "$tmp/a
+b.elf" ;;
+    newline-in-value) expect 2 "bad memory size '1\\\\x0a2'" -m "1
+2" "$k" ;;
+    dash-dash) expect 4 '^bbvm: -k.elf: cannot open' -- -k.elf ;;
+    option-after-kernel) expect 2 'memory size.*range' "$k" -m 1M ;;
+    book-table) book_table ;;
     *) fail "unknown case (see vm_input.sh --list)" ;;
     esac
 }

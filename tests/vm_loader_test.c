@@ -31,7 +31,7 @@
 
 #define RAM_SIZE (4u << 20)
 #define RAM_FILL 0xa5
-#define FILE_MAX 0x2000
+#define FILE_MAX 0x3000
 
 /* The good image: two PT_LOADs and a PT_NOTE holding two notes, the PVH
    one second so the walk must step over the first (and its padding). */
@@ -142,6 +142,9 @@ static void build_aligned(struct image *im, bool is64, bool desc4, uint32_t alig
     set_phdr(im, 0, PT_LOAD, TEXT_OFF, TEXT_PADDR, TEXT_FILESZ, TEXT_MEMSZ, 0x1000);
     set_phdr(im, 1, PT_NOTE, NOTE_OFF, 0, notes, notes, align);
     set_phdr(im, 2, PT_LOAD, DATA_OFF, DATA_PADDR, DATA_SIZE, DATA_SIZE, 0x1000);
+    PH(im, 0, p_flags, PF_R | PF_X);           /* text: the entry is here */
+    PH(im, 1, p_flags, PF_R);
+    PH(im, 2, p_flags, PF_R | PF_W);
     put_contents(im);
     im->size = DATA_OFF + DATA_SIZE;
 }
@@ -264,6 +267,37 @@ static void good_images(void)
     expect_load("empty-segment-anywhere", &im);
 }
 
+/* Segments below 1 MiB: allowed up to the edges of the two reserved
+   areas, which loader.h keeps for the start info and the firmware tables. */
+static void low_cases(void)
+{
+    struct loader_result r;
+    struct image im;
+
+    build(&im, true, false);
+    PH(&im, 2, p_paddr, LOADER_INFO_BASE - DATA_SIZE);     /* ends at the info area */
+    if (load(&im, im.size, RAM_SIZE, &r) != LOADER_OK)
+        fail("segment-below-info-area", "refused: %s", r.msg);
+    else if (segment_loaded("segment-below-info-area", &im, DATA_OFF, LOADER_INFO_BASE - DATA_SIZE,
+                            DATA_SIZE, DATA_SIZE) &&
+             ram_untouched("segment-below-info-area", LOADER_INFO_BASE, TEXT_PADDR))
+        printf("ok segment-below-info-area\n");
+    build(&im, false, false);
+    PH(&im, 2, p_paddr, LOADER_INFO_END);                   /* starts right after it */
+    if (load(&im, im.size, RAM_SIZE, &r) != LOADER_OK)
+        fail("segment-after-info-area", "refused: %s", r.msg);
+    else if (segment_loaded("segment-after-info-area", &im, DATA_OFF, LOADER_INFO_END, DATA_SIZE,
+                            DATA_SIZE) &&
+             ram_untouched("segment-after-info-area", 0, LOADER_INFO_END))
+        printf("ok segment-after-info-area\n");
+    build(&im, true, false);
+    PH(&im, 2, p_paddr, LOADER_TABLES_END);
+    if (load(&im, im.size, RAM_SIZE, &r) != LOADER_OK)
+        fail("segment-after-firmware-tables", "refused: %s", r.msg);
+    else if (ram_untouched("segment-after-firmware-tables", 0, LOADER_TABLES_END))
+        printf("ok segment-after-firmware-tables\n");
+}
+
 static void file_cases(void)
 {
     struct image im;
@@ -370,7 +404,49 @@ static void segment_cases(bool is64)
     CASE("pvh-note-descsz-huge", acpi_put32(im.buf + im.pvh_note + 4, 0xffffffffu),
          LOADER_E_NOTE);
     CASE("pvh-note-descsz-2", acpi_put32(im.buf + im.pvh_note + 4, 2), LOADER_E_NOTE);
+    CASE("segments-overlap", PH(&im, 2, p_paddr, TEXT_PADDR + TEXT_MEMSZ - 1),
+         LOADER_E_SEG_OVERLAP);
+    CASE("segment-on-bss-tail", PH(&im, 2, p_paddr, TEXT_PADDR + TEXT_FILESZ),
+         LOADER_E_SEG_OVERLAP);
+    CASE("segments-same-address", PH(&im, 2, p_paddr, TEXT_PADDR), LOADER_E_SEG_OVERLAP);
+    CASE("entry-not-executable", PH(&im, 0, p_flags, PF_R | PF_W), LOADER_E_ENTRY);
+    CASE("entry-in-data-segment", acpi_put32(im.buf + im.pvh_note + 16, DATA_PADDR),
+         LOADER_E_ENTRY);
+    CASE("segment-on-info-area-edge", PH(&im, 2, p_paddr, LOADER_INFO_BASE - DATA_SIZE + 1),
+         LOADER_E_SEG_INFO);
+    CASE("segment-at-0-over-info-area", (PH(&im, 2, p_paddr, 0), PH(&im, 2, p_memsz, 0x6001)),
+         LOADER_E_SEG_INFO);
+    CASE("note-past-eof", PH(&im, 1, p_offset, DATA_OFF + DATA_SIZE - 4), LOADER_E_SEG_FILE);
+    CASE("pvh-note-namesz-5", acpi_put32(im.buf + im.pvh_note, 5), LOADER_E_NOTE);
+    CASE("pvh-note-descsz-0", acpi_put32(im.buf + im.pvh_note + 4, 0), LOADER_E_NOTE);
+    CASE("pvh-note-descsz-16", acpi_put32(im.buf + im.pvh_note + 4, 16), LOADER_E_NOTE);
+    CASE("note-segment-as-load", PH(&im, 1, p_type, PT_LOAD), LOADER_E_NO_PVH);
+    CASE("bad-e-version", EH(&im, e_version, 2), LOADER_E_VERSION);
+    CASE("phentsize-zero", EH(&im, e_phentsize, 0), LOADER_E_PHDRS);
 #undef CASE
+}
+
+/* More loadable segments than the loader's cap (its overlap check is
+   quadratic): 65 one-byte segments a page apart. */
+static void many_segments_case(void)
+{
+    struct image im;
+    unsigned n = LOADER_LOADS_MAX + 1;
+
+    build(&im, true, false);
+    im.phoff = 0x1200;                          /* after the data, before EOF */
+    EH(&im, e_phoff, im.phoff);
+    EH(&im, e_phnum, n + 1);
+    set_phdr(&im, 0, PT_NOTE, NOTE_OFF, 0, im.pvh_note + 12 + 4 + 8 - NOTE_OFF,
+             im.pvh_note + 24 - NOTE_OFF, 4);
+    im.size = im.phoff + (n + 1) * im.phentsize;
+    if (im.size > FILE_MAX) {
+        fail("too-many-segments", "image of %zu bytes does not fit", im.size);
+        return;
+    }
+    for (unsigned i = 1; i <= n; i++)
+        set_phdr(&im, i, PT_LOAD, TEXT_OFF, TEXT_PADDR + (uint64_t)i * 0x1000, 1, 1, 0x1000);
+    expect_reject("too-many-segments", &im, im.size, RAM_SIZE, LOADER_E_PHDRS);
 }
 
 /* Only ELF64 can say these: addresses and entries beyond 32 bits. */
@@ -390,6 +466,16 @@ static void wide_cases(void)
     build(&im, true, false);
     acpi_put64(im.buf + im.pvh_note + 16, 0x100000000ull + ENTRY);
     expect_reject("entry-above-4g", &im, im.size, RAM_SIZE, LOADER_E_ENTRY);
+    /* An ELF32 may have the 8-byte form of the note too (QEMU reads either
+       by its size), and can say an entry above 4 GiB with it. */
+    build(&im, false, false);
+    acpi_put32(im.buf + im.pvh_note + 4, 8);
+    acpi_put64(im.buf + im.pvh_note + 16, ENTRY);
+    PH(&im, 1, p_filesz, im.pvh_note + 24 - NOTE_OFF);
+    PH(&im, 1, p_memsz, im.pvh_note + 24 - NOTE_OFF);
+    expect_load("elf32-8-byte-entry-note", &im);
+    acpi_put64(im.buf + im.pvh_note + 16, 0x100000000ull + ENTRY);
+    expect_reject("elf32-entry-above-4g", &im, im.size, RAM_SIZE, LOADER_E_ENTRY);
 }
 
 /* ---- start info ---------------------------------------------------------- */
@@ -555,6 +641,8 @@ int main(void)
         return 2;
     memset(fill, RAM_FILL, RAM_SIZE);
     good_images();
+    low_cases();
+    many_segments_case();
     file_cases();
     ident_cases();
     phdr_table_cases();

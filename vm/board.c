@@ -248,6 +248,50 @@ static int64_t rst_restore(void *ctx, const void *buf, size_t size)
     return 1;
 }
 
+/* The lines the board's own devices drive: the PIT, the keyboard and the
+   mouse, COM1, the RTC, the SCI, PCI's INTx# (GSIs 16-19) and the
+   virtio-mmio devices. Each device's restore and reset re-drive its own. */
+#define BOARD_LINES_OWNED                                                         \
+    ((1u << BOARD_PIT_IRQ) | (1u << BOARD_KBD_IRQ) | (1u << BOARD_AUX_IRQ) |      \
+     (1u << BOARD_COM1_IRQ) | (1u << BOARD_RTC_IRQ) | (1u << BOARD_SCI_IRQ) |     \
+     (0xfu << BOARD_PCI_GSI_BASE) | (1u << BOARD_VIRTIO_MMIO_RNG_GSI) |            \
+     (1u << BOARD_VIRTIO_MMIO_CON_GSI))
+
+/* The other lines' levels are the board's state too (a line a test set
+   with board_set_isa_irq() stays up across a save): a record of its own,
+   the first in the image. Its bits of the devices' lines are ignored (the
+   devices' own records say those), and lines_resync() then tells the
+   controllers what the wires say. */
+static int64_t lines_save(void *ctx, void *buf, size_t size)
+{
+    uint32_t v = ((struct board *)ctx)->lines.level;
+    uint8_t *p = buf;
+
+    if (size < 4)
+        return -1;
+    for (unsigned k = 0; k < 4; k++)
+        p[k] = (uint8_t)(v >> (8 * k));
+    return 4;
+}
+
+static int64_t lines_restore(void *ctx, const void *buf, size_t size)
+{
+    struct board *b = ctx;
+    const uint8_t *p = buf;
+    uint32_t v = 0;
+
+    if (size != 4)
+        return -1;
+    for (unsigned k = 0; k < 4; k++)
+        v |= (uint32_t)p[k] << (8 * k);
+    if (IRQ_LINES < 32 && v >> IRQ_LINES)
+        return -1;
+    for (unsigned line = 0; line < IRQ_LINES; line++)
+        if (!(BOARD_LINES_OWNED >> line & 1u))
+            line_set(b, line, v >> line & 1u);
+    return 4;
+}
+
 /* ---- virtio: guest memory, the PCI functions and the host side ---------- */
 
 /* The devices' view of guest RAM (virtio.h's virtio_mem): a range is served
@@ -519,10 +563,33 @@ static bool pci_cfg_read(void *ctx, unsigned devfn, uint16_t reg, unsigned width
    the access was one of theirs. An access that is not wholly inside one
    of the two parts (the model's registers, the MSI-X table and PBA) is
    refused as a hole is: all-ones, ignored. */
+/* The MMIO the chipset decodes itself, ahead of any BAR: a PC's IOAPIC
+   range is positively decoded by the chipset, and so are the board's
+   virtio-mmio windows, so a BAR a guest moves over them gets no cycles
+   there (book/security.md, PCI configuration: a guest must not be able to
+   hide its interrupt controller). Under KVM the LAPIC page and guest RAM
+   never reach the board at all. */
+static bool fixed_mmio(uint64_t addr, unsigned width)
+{
+    static const struct { uint64_t base, size; } fixed[] = {
+        { IOAPIC_PC_BASE, 0x1000 },
+        { BOARD_VIRTIO_MMIO_RNG, BOARD_VIRTIO_MMIO_CON + VIRTIO_MMIO_SIZE - BOARD_VIRTIO_MMIO_RNG },
+    };
+    uint64_t last = addr + (width - 1);
+    unsigned k;
+
+    for (k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
+        if (last >= fixed[k].base && addr < fixed[k].base + fixed[k].size)
+            return true;
+    return false;
+}
+
 static bool bar_access(struct board *b, uint64_t addr, unsigned width, bool write, uint64_t *v)
 {
     unsigned i;
 
+    if (addr > UINT64_MAX - (width - 1) || fixed_mmio(addr, width))
+        return false;
     for (i = 0; i < BOARD_VIO_PCI_COUNT; i++) {
         uint64_t off = addr - b->bar[i].base;
 
@@ -669,6 +736,8 @@ static const chipset_ops rtc_ops = {
     .save = rtc_cmos_model_save, .restore = rtc_cmos_model_restore,
 };
 static const chipset_ops exit_ops = { .pio_write = debug_exit_write };
+/* The lines' levels: state only (lines_save). */
+static const chipset_ops lines_ops = { .save = lines_save, .restore = lines_restore };
 /* The reset register answers through the PCI ports' range (cf8_read);
    as a device it has its state only. */
 static const chipset_ops rst_ops = {
@@ -772,6 +841,7 @@ bool board_init(struct board *b, const struct board_hooks *h)
     //! [board-lines]
 
     chipset_init(&b->chipset, &cfg);
+    chipset_add_device(&b->chipset, "irq-lines", &lines_ops, b);   /* restored first */
     add(b, "com1", &com1_ops, &b->com1, CHIPSET_PIO, UART16550_PC_COM1_PORT,
         UART16550_NREGS);
     add(b, "debug-exit", &exit_ops, b, CHIPSET_PIO, BOARD_DEBUG_EXIT_PORT, 1);
@@ -928,11 +998,32 @@ uint64_t board_advance(struct board *b, uint64_t now)
     return chipset_advance(&b->chipset, now);
 }
 
+/* The controllers' inputs are the wires' levels, whatever a restored
+   image said they were (a damaged image may claim a line high that no
+   device drives; a refused one leaves the 8259's levels of the records
+   before the bad one) and whatever a reset made of them (the IOAPIC's
+   power-on clears its inputs): every wire is told its line's level again,
+   which changes nothing where they agree. Line 0 last: IOAPIC pin 2 hears
+   ISA lines 0 and 2 (irq_lines_wire_pc()), and on a PC it is the PIT's. */
+static void lines_resync(struct board *b)
+{
+    unsigned line = IRQ_LINES, j;
+
+    while (line-- > 0)
+        for (j = 0; j < IRQ_LINE_FANOUT; j++) {
+            const irq_wire *w = &b->lines.wires[line][j];
+
+            if (w->fn)
+                w->fn(w->ctx, w->input, irq_line_level(&b->lines, line));
+        }
+}
+
 /* The models go back to power-on; the lines follow the models' outputs,
    which each reset drives to its reset level. */
 void board_reset(struct board *b)
 {
     chipset_reset(&b->chipset);
+    lines_resync(b);
 }
 
 void board_start(struct board *b)
@@ -955,10 +1046,17 @@ int64_t board_save(struct board *b, void *buf, size_t size)
    power-on instead. */
 int64_t board_restore(struct board *b, const void *buf, size_t size)
 {
+    uint32_t wires = b->lines.level;    /* the lines of no device, as they were */
     int64_t r = chipset_restore(&b->chipset, buf, size);
+    unsigned line;
 
-    if (r < 0)
+    if (r < 0) {
+        for (line = 0; line < IRQ_LINES; line++)
+            if (!(BOARD_LINES_OWNED >> line & 1u))
+                line_set(b, line, wires >> line & 1u);
         chipset_reset(&b->chipset);
+    }
+    lines_resync(b);
     return r;
 }
 

@@ -40,7 +40,7 @@ _Static_assert(LOADER_INFO_BASE + sizeof(hvm_start_info) <= LOADER_MEMMAP_PADDR 
 
 /* One program header, whatever the ELF class. */
 struct phdr {
-    uint32_t type;
+    uint32_t type, flags;
     uint64_t offset, paddr, filesz, memsz, align;
 };
 
@@ -154,6 +154,7 @@ static void read_phdr(const struct image *im, unsigned i, struct phdr *ph)
 
     if (im->is64) {
         ph->type = (uint32_t)FIELD(b, Elf64_Phdr, p_type);
+        ph->flags = (uint32_t)FIELD(b, Elf64_Phdr, p_flags);
         ph->offset = FIELD(b, Elf64_Phdr, p_offset);
         ph->paddr = FIELD(b, Elf64_Phdr, p_paddr);
         ph->filesz = FIELD(b, Elf64_Phdr, p_filesz);
@@ -161,6 +162,7 @@ static void read_phdr(const struct image *im, unsigned i, struct phdr *ph)
         ph->align = FIELD(b, Elf64_Phdr, p_align);
     } else {
         ph->type = (uint32_t)FIELD(b, Elf32_Phdr, p_type);
+        ph->flags = (uint32_t)FIELD(b, Elf32_Phdr, p_flags);
         ph->offset = FIELD(b, Elf32_Phdr, p_offset);
         ph->paddr = FIELD(b, Elf32_Phdr, p_paddr);
         ph->filesz = FIELD(b, Elf32_Phdr, p_filesz);
@@ -283,17 +285,46 @@ static enum loader_err check_note(const struct image *im, unsigned i, const stru
     return scan_notes(im, i, ph, entry, found, r);
 }
 
+/* A loadable segment that occupies RAM, as far as check_segments has seen. */
+struct placed {
+    unsigned i;
+    uint64_t lo, hi;
+};
+
+/* [ph] against every segment placed before it: two segments on the same
+   bytes would make one overwrite the other (its zeroed tail over the
+   other's code, say), so the image means nothing definite. At most
+   LOADER_LOADS_MAX segments, so the check is at most 64 * 63 / 2 pairs. */
+static enum loader_err check_overlap(unsigned i, const struct phdr *ph, struct placed *seen,
+                                     unsigned *nseen, struct loader_result *r)
+{
+    uint64_t end = ph->paddr + ph->memsz;       /* check_placement: no wrap */
+
+    if (*nseen == LOADER_LOADS_MAX)
+        return fail(r, LOADER_E_PHDRS, "more than %u loadable segments", LOADER_LOADS_MAX);
+    for (unsigned k = 0; k < *nseen; k++)
+        if (overlaps(ph->paddr, end, seen[k].lo, seen[k].hi))
+            return fail(r, LOADER_E_SEG_OVERLAP, "segments %u [%#llx, %#llx) and %u "
+                        "[%#llx, %#llx) overlap", seen[k].i, (unsigned long long)seen[k].lo,
+                        (unsigned long long)seen[k].hi, i, (unsigned long long)ph->paddr,
+                        (unsigned long long)end);
+    seen[(*nseen)++] = (struct placed){ i, ph->paddr, end };
+    return LOADER_OK;
+}
+
 /* Every program header: loadable ones placed, note ones scanned. */
 static enum loader_err check_segments(const struct image *im, uint64_t *entry, bool *found,
                                       struct loader_result *r)
 {
+    struct placed seen[LOADER_LOADS_MAX];
+    unsigned nseen = 0;
     enum loader_err err = LOADER_OK;
     struct phdr ph;
 
     for (unsigned i = 0; i < im->phnum && !err; i++) {
         read_phdr(im, i, &ph);
-        if (ph.type == PT_LOAD)
-            err = check_load(im, i, &ph, r);
+        if (ph.type == PT_LOAD && !(err = check_load(im, i, &ph, r)) && ph.memsz)
+            err = check_overlap(i, &ph, seen, &nseen, r);
         else if (ph.type == PT_NOTE)
             err = check_note(im, i, &ph, entry, found, r);
     }
@@ -301,7 +332,9 @@ static enum loader_err check_segments(const struct image *im, uint64_t *entry, b
 }
 
 /* PVH enters in 32-bit mode at a physical address the kernel provided: it
-   must be below 4 GiB and land on bytes loaded from the file. */
+   must be below 4 GiB and land on bytes loaded from the file, in a segment
+   the kernel marked executable (PF_X): an entry anywhere else is a broken
+   link, even if paging off would let the CPU run it. */
 static enum loader_err check_entry(const struct image *im, uint64_t entry,
                                    struct loader_result *r)
 {
@@ -313,7 +346,10 @@ static enum loader_err check_entry(const struct image *im, uint64_t entry,
     for (unsigned i = 0; i < im->phnum; i++) {
         read_phdr(im, i, &ph);
         if (ph.type == PT_LOAD && entry >= ph.paddr && entry - ph.paddr < ph.filesz)
-            return LOADER_OK;
+            return ph.flags & PF_X ? LOADER_OK
+                                   : fail(r, LOADER_E_ENTRY, "PVH entry %#llx is in segment "
+                                          "%u, which is not executable (no PF_X)",
+                                          (unsigned long long)entry, i);
     }
     return fail(r, LOADER_E_ENTRY, "PVH entry %#llx is not inside a loaded segment",
                 (unsigned long long)entry);

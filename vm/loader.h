@@ -58,10 +58,16 @@ enum loader_err {
     LOADER_E_SEG_INFO,      /* segment overlaps the start-info area */
     LOADER_E_NOTE,          /* a note with sizes past its segment */
     LOADER_E_NO_PVH,        /* no XEN_ELFNOTE_PHYS32_ENTRY note */
-    LOADER_E_ENTRY,         /* entry >= 4 GiB or not in a loaded segment */
+    LOADER_E_ENTRY,         /* entry >= 4 GiB, not in a segment's file bytes,
+                               or in one without PF_X */
     LOADER_E_RAM,           /* the RAM buffer itself is unusable */
-    LOADER_E_CMDLINE        /* command line longer than LOADER_CMDLINE_MAX */
+    LOADER_E_CMDLINE,       /* command line longer than LOADER_CMDLINE_MAX */
+    LOADER_E_SEG_OVERLAP    /* two loadable segments share guest addresses */
 };
+
+/* Loadable segments (PT_LOAD with p_memsz > 0) a kernel may have: Linux
+   has 4 or 5; the cap bounds the loader's overlap check. */
+#define LOADER_LOADS_MAX    64u
 
 /* What a load produced, or why it failed. */
 struct loader_result {
@@ -73,7 +79,11 @@ struct loader_result {
 
 /* Check the kernel image `file` (size bytes) and, only if it is entirely
    acceptable, copy its PT_LOAD segments into `ram` at their p_paddr and zero
-   each segment's p_memsz - p_filesz tail. Returns r->err. */
+   each segment's p_memsz - p_filesz tail. Returns r->err. Accepted, the
+   segments lie inside `ram`, clear of the info area and the firmware tables,
+   none on another's bytes; r->entry is below 4 GiB, on file bytes of a PF_X
+   segment; r->lo and r->hi bound what was written (nothing else is). Refused,
+   `ram` is as it was and r->msg says why in one line. */
 enum loader_err loader_load_pvh(const uint8_t *file, size_t size, uint8_t *ram,
                                 size_t ram_size, struct loader_result *r);
 

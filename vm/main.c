@@ -69,9 +69,6 @@
 #include "loader.h"
 #include "vm.h"
 
-#define MEM_DEFAULT (32ull << 20)
-#define MEM_MIN (4ull << 20)
-#define MEM_MAX (3ull << 30)            /* RAM stays below the 3..4 GiB hole */
 #define KERNEL_FILE_MAX (1ull << 30)
 
 /* The loader keeps kernels clear of the area the ACPI tables go to. */
@@ -95,19 +92,7 @@ void die(int status, const char *fmt, ...)
     exit(status);
 }
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void usage_error(const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    die(STATUS_USAGE, "%s (try 'bbvm --help')", msg);
-}
-
-/* ---- operator input ---------------------------------------------------- */
+/* ---- operator input (options.c parses it) ------------------------------ */
 
 static const char help_text[] =
     "Usage: bbvm [options] KERNEL\n"
@@ -122,6 +107,10 @@ static const char help_text[] =
     "0xfeb00200; announced on the kernel command line), and an\n"
     "isa-debug-exit device at port 0xf4 (as in QEMU) that ends the run.\n"
     "\n"
+    "Options may come before or after KERNEL; after -- every argument is KERNEL.\n"
+    "An option given twice counts once, as it was given last. -n and --input\n"
+    "exclude each other, as do --qtest and --check-kvm.\n"
+    "\n"
     "Options:\n"
     "  -m, --mem SIZE      guest RAM in bytes; a K, M or G suffix multiplies by\n"
     "                      2^10, 2^20, 2^30. From 4M to 3G, a multiple of 4K.\n"
@@ -132,7 +121,7 @@ static const char help_text[] =
     "  -n, --no-input      leave standard input alone (by default it feeds the\n"
     "                      UART's receiver, from the start: bytes that arrive\n"
     "                      before the guest sets the UART up may be lost)\n"
-    "      --input serial|keyboard  where standard input goes: serial (the\n"
+    "      --input serial|keyboard|virtio  where standard input goes: serial (the\n"
     "                      default) feeds COM1's receiver; keyboard types each\n"
     "                      byte on the PS/2 keyboard as the US-layout key for it\n"
     "                      (Shift around it as needed, newline is Enter; a byte no\n"
@@ -154,229 +143,27 @@ static const char help_text[] =
     "                      input and output or on a Unix socket at PATH, with a\n"
     "                      virtual clock (book: \"Testing the board without a CPU\").\n"
     "                      KERNEL, if given, is loaded into guest RAM.\n"
-    "  -h, --help          print this help and exit with status 0\n"
+    "  -h, --help          print this help and exit with status 0\n";
+
+/* ... in two strings: C11 promises string literals of 4095 bytes only. */
+static const char help_status[] =
     "\n"
     "Exit status:\n"
     "  (code << 1) | 1  the guest wrote code to port 0xf4 (1-byte OUT)\n"
-    "  2   usage error (unknown option, missing or bad value, no KERNEL)\n"
-    "  4   KERNEL is missing, unreadable or not a loadable PVH kernel\n"
-    "  6   host or KVM error\n"
+    "  2   usage error (unknown option, missing or bad value, options that\n"
+    "      exclude each other, no KERNEL or one too many)\n"
+    "  4   KERNEL is missing, unreadable, not a regular file, over 1 GiB, or not a\n"
+    "      loadable PVH kernel (the line names the field that is wrong)\n"
+    "  6   host or KVM error: the KVM device cannot be opened or is no KVM, or\n"
+    "      refuses the VM; guest RAM cannot be mapped (the failing call is named)\n"
     "  8   the guest triple-faulted (registers dumped to stderr)\n"
     "  10  KVM stopped the guest for another reason (registers dumped to stderr)\n"
     "  12  the guest halted with interrupts off and can never wake (registers dumped)\n"
     "  14  the guest powered the machine off (ACPI S5)\n"
-    "  16  the guest reset the machine (reset register 0xcf9)\n";
-
-static void help(void)
-{
-    fputs(help_text, stdout);
-    exit(0);
-}
-
-/* Decimal digits only: strtoull would accept signs, spaces and hex. */
-static uint64_t parse_number(const char *s, const char **end, bool *overflow)
-{
-    uint64_t v = 0;
-
-    for (*overflow = false; *s >= '0' && *s <= '9'; s++) {
-        unsigned d = (unsigned)(*s - '0');
-
-        if (v > (UINT64_MAX - d) / 10)
-            *overflow = true;
-        v = v * 10 + d;
-    }
-    *end = s;
-    return v;
-}
-
-static uint64_t suffix_multiplier(char c)
-{
-    switch (c) {
-    case 'K': case 'k': return 1ull << 10;
-    case 'M': case 'm': return 1ull << 20;
-    case 'G': case 'g': return 1ull << 30;
-    }
-    return 0;
-}
-
-static uint64_t parse_mem(const char *s)
-{
-    const char *end;
-    bool overflow;
-    uint64_t v = parse_number(s, &end, &overflow), mul = 1;
-
-    if (end == s)
-        usage_error("bad memory size '%.64s': not a number", s);
-    if (*end && (mul = suffix_multiplier(*end)) != 0)
-        end++;
-    if (*end || mul == 0)
-        usage_error("bad memory size '%.64s': want digits and an optional K, M or G", s);
-    if (overflow || v > MEM_MAX / mul || v * mul < MEM_MIN)
-        usage_error("memory size '%.64s' is out of range (4M..3G)", s);
-    if ((v * mul) % 4096)
-        usage_error("memory size '%.64s' is not a multiple of 4K", s);
-    return v * mul;
-}
-
-/* The operator's command line, then a blank and the board's words. */
-#define CMDLINE_ROOM (LOADER_CMDLINE_MAX - (sizeof BOARD_VIRTIO_MMIO_CMDLINE - 1) - 1)
-_Static_assert(CMDLINE_ROOM == 4021, "--help gives the command line's limit");
-
-static const char *check_cmdline(const char *s)
-{
-    if (strlen(s) > CMDLINE_ROOM)
-        usage_error("command line is %zu bytes; the limit is %u", strlen(s),
-                    (unsigned)CMDLINE_ROOM);
-    return s;
-}
-
-/* If argv[*i] is option `shrt`/`lng`, return its value: "-m V", "-mV",
-   "--mem V" or "--mem=V". NULL if argv[*i] is some other option. */
-static const char *opt_value(int argc, char **argv, int *i, const char *shrt, const char *lng)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(lng);
-
-    if (strcmp(a, shrt) == 0 || strcmp(a, lng) == 0) {
-        if (*i + 1 >= argc)
-            usage_error("option %s needs a value", a);
-        return argv[++*i];
-    }
-    if (strncmp(a, lng, n) == 0 && a[n] == '=')
-        return a + n + 1;
-    if (strncmp(a, shrt, 2) == 0 && a[2] != '\0')
-        return a + 2;
-    return NULL;
-}
-
-/* A long-only option: "--name V" or "--name=V". */
-static const char *long_value(int argc, char **argv, int *i, const char *lng)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(lng);
-
-    if (strncmp(a, lng, n) != 0 || (a[n] != '\0' && a[n] != '='))
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (*i + 1 >= argc)
-        usage_error("option %s needs a value", a);
-    return argv[++*i];
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; y >= 1970). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    static const unsigned before[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
-    int64_t leaps = (y - 1) / 4 - (y - 1) / 100 + (y - 1) / 400 - (1969 / 4 - 1969 / 100 + 1969 / 400);
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-    return (y - 1970) * 365 + leaps + before[m - 1] + (m > 2 && leap) + (d - 1);
-}
-
-/* YYYY-MM-DDTHH:MM:SS, every field checked, UTC: unix seconds. */
-static int64_t parse_rtc_base(const char *s)
-{
-    static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-    unsigned f[6] = { 0 }, k = 0;
-    bool leap;
-
-    if (strlen(s) != sizeof shape - 1)
-        usage_error("bad --rtc-base '%.64s': want YYYY-MM-DDTHH:MM:SS", s);
-    for (size_t i = 0; shape[i]; i++) {
-        if (shape[i] != 'd') {
-            if (s[i] != shape[i])
-                usage_error("bad --rtc-base '%.64s': want YYYY-MM-DDTHH:MM:SS", s);
-            k++;
-        } else if (s[i] < '0' || s[i] > '9') {
-            usage_error("bad --rtc-base '%.64s': want YYYY-MM-DDTHH:MM:SS", s);
-        } else {
-            f[k] = f[k] * 10 + (unsigned)(s[i] - '0');
-        }
-    }
-    leap = (f[0] % 4 == 0 && f[0] % 100 != 0) || f[0] % 400 == 0;
-    if (f[0] < 1970 || f[0] > 2099 || f[1] < 1 || f[1] > 12 || f[2] < 1 ||
-        f[2] > mdays[f[1] - 1] || (f[1] == 2 && f[2] == 29 && !leap) || f[3] > 23 ||
-        f[4] > 59 || f[5] > 59)
-        usage_error("--rtc-base '%.64s' is not a time from 1970 to 2099", s);
-    return days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
-}
-
-/* "unix:PATH" (or "stdio"); sun_path holds 107 bytes and a NUL. */
-static const char *check_qtest(const char *v)
-{
-    if (strcmp(v, "stdio") == 0)
-        return v;
-    if (strncmp(v, "unix:", 5) != 0 || v[5] == '\0')
-        usage_error("bad --qtest '%.64s': want --qtest, --qtest=stdio or --qtest=unix:PATH", v);
-    if (strlen(v + 5) > 107)
-        usage_error("--qtest socket path is %zu bytes; the limit is 107", strlen(v + 5));
-    return v;
-}
-
-static enum input_mode parse_input(const char *v)
-{
-    if (strcmp(v, "serial") == 0)
-        return INPUT_SERIAL;
-    if (strcmp(v, "keyboard") == 0)
-        return INPUT_KEYBOARD;
-    if (strcmp(v, "virtio") == 0)
-        return INPUT_VIRTIO;
-    usage_error("bad --input '%.64s': want --input serial, keyboard or virtio", v);
-}
-
-static void set_kernel(struct options *o, const char *path)
-{
-    if (o->kernel)
-        usage_error("unexpected extra argument '%.64s' (one KERNEL only)", path);
-    o->kernel = path;
-}
-
-static void parse_args(int argc, char **argv, struct options *o)
-{
-    bool options_done = false;
-    const char *v;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-
-        if (options_done || a[0] != '-' || a[1] == '\0')
-            set_kernel(o, a);
-        else if (strcmp(a, "--") == 0)
-            options_done = true;
-        else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
-            help();
-        else if (strcmp(a, "-s") == 0 || strcmp(a, "--stats") == 0)
-            o->stats = true;
-        else if (strcmp(a, "--check-kvm") == 0)
-            o->check_kvm = true;
-        else if (strcmp(a, "--qtest") == 0)
-            o->qtest = "stdio";
-        else if (strncmp(a, "--qtest=", 8) == 0)
-            o->qtest = check_qtest(a + 8);
-        else if (strcmp(a, "-n") == 0 || strcmp(a, "--no-input") == 0)
-            o->no_input = true;
-        else if ((v = long_value(argc, argv, &i, "--input")))
-            o->input = parse_input(v);
-        else if ((v = long_value(argc, argv, &i, "--kvm-device")))
-            o->kvm_device = v;
-        else if ((v = long_value(argc, argv, &i, "--rtc-base"))) {
-            o->rtc_base = parse_rtc_base(v);
-            o->rtc_fixed = true;
-        }
-        else if ((v = opt_value(argc, argv, &i, "-m", "--mem")))
-            o->mem = parse_mem(v);
-        else if ((v = opt_value(argc, argv, &i, "-c", "--cmdline")))
-            o->cmdline = check_cmdline(v);
-        else
-            usage_error("unknown option '%.64s'", a);
-    }
-    if (o->qtest && o->check_kvm)
-        usage_error("--qtest and --check-kvm exclude each other");
-    if (!o->kernel && !o->check_kvm && !o->qtest)
-        usage_error("no KERNEL given");
-}
+    "  16  the guest reset the machine (reset register 0xcf9)\n"
+    "Statuses 2, 4 and 6 come with one line on stderr, \"bbvm: \" and the reason\n"
+    "(2's ends with \"(try 'bbvm --help')\"); 8, 10 and 12 add the guest's\n"
+    "registers below it. The book's chapter \"Running bbvm\" lists every message.\n";
 
 /* ---- the kernel file --------------------------------------------------- */
 
@@ -460,9 +247,9 @@ void vm_memory_setup(struct vm *vm)
         vm->vcpu.entry = r.entry;
     }
     snprintf(cmdline, sizeof cmdline, "%s%s%s", o->cmdline, *o->cmdline ? " " : "",
-             BOARD_VIRTIO_MMIO_CMDLINE);     /* parse_args checked that it fits */
+             BOARD_VIRTIO_MMIO_CMDLINE);     /* options_parse checked that it fits */
     if (loader_start_info(vm->ram, vm->ram_size, cmdline, &vm->vcpu.start_info, &r))
-        die(STATUS_USAGE, "%s", r.msg); /* parse_args already checked it */
+        die(STATUS_USAGE, "%s", r.msg); /* options_parse already checked it */
     if (acpi_build(vm->ram, vm->ram_size, ACPI_AREA_PADDR, ACPI_AREA_SIZE, &rsdp) ||
         loader_set_rsdp(vm->ram, vm->ram_size, rsdp, &r))
         die(STATUS_HOST, "no room for the ACPI tables"); /* RAM >= 4 MiB: cannot happen */
@@ -519,10 +306,17 @@ static int kvm_main(struct vm *vm)
 int main(int argc, char **argv)
 {
     static struct vm vm;
+    char err[512];
     int status;
 
-    vm.opt = (struct options){ .mem = MEM_DEFAULT, .cmdline = "", .kvm_device = "/dev/kvm" };
-    parse_args(argc, argv, &vm.opt);
+    status = options_parse(argc, argv, &vm.opt, err, sizeof err);
+    if (status == OPTIONS_HELP) {
+        fputs(help_text, stdout);
+        fputs(help_status, stdout);
+        return 0;
+    }
+    if (status != 0)
+        die(status, "%s (try 'bbvm --help')", err);
     signal(SIGPIPE, SIG_IGN); /* a closed stdout must not kill the monitor */
     if (vm.opt.check_kvm) {
         kvm_open(&vm, vm.opt.kvm_device);

@@ -627,7 +627,7 @@ static bool next_line(struct qtest *q, bool *too_long, bool *nul)
 }
 
 /* libqtest listens and QEMU connects: so do we. */
-static void connect_unix(struct qtest *q, const char *path)
+static void connect_unix(FILE **in, FILE **out, const char *path)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), fd2;
@@ -637,11 +637,15 @@ static void connect_unix(struct qtest *q, const char *path)
     memcpy(sa.sun_path, path, strlen(path) + 1);        /* main.c checked the length */
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
         die(STATUS_HOST, "qtest: cannot connect to %s: %s", path, strerror(errno));
-    if ((fd2 = dup(fd)) < 0 || !(q->in = fdopen(fd, "r")) || !(q->out = fdopen(fd2, "w")))
+    if ((fd2 = dup(fd)) < 0 || !(*in = fdopen(fd, "r")) || !(*out = fdopen(fd2, "w")))
         die(STATUS_HOST, "qtest: %s: %s", path, strerror(errno));
 }
 
-int qtest_run(struct vm *vm, const char *where)
+/* One session on a board built afresh (vm's RAM as it is), from `in` to
+   `out` until end of input or the board's exit request: its exit status.
+   Nothing a peer sends ends the process (tests/fuzz/fuzz_qtest.c serves
+   session after session). */
+int qtest_serve(struct vm *vm, FILE *in, FILE *out)
 {
     static struct qtest q;
     struct board_hooks h = { .now = q_now, .msi = q_msi, .extint = q_extint,
@@ -649,11 +653,10 @@ int qtest_run(struct vm *vm, const char *where)
                              .entropy = q_entropy, .vcon_tx = q_vcon_tx, .ctx = &q };
     bool too_long, nul;
 
+    memset(&q, 0, sizeof q);
     q.vm = vm;
-    q.in = stdin;
-    q.out = stdout;
-    if (strncmp(where, "unix:", 5) == 0)
-        connect_unix(&q, where + 5);
+    q.in = in;
+    q.out = out;
     board_build(vm, &h);
     while (!q.stop && next_line(&q, &too_long, &nul)) {
         q.line++;
@@ -668,4 +671,13 @@ int qtest_run(struct vm *vm, const char *where)
     }
     board_stop(&vm->board);
     return q.stop ? q.status : 0;
+}
+
+int qtest_run(struct vm *vm, const char *where)
+{
+    FILE *in = stdin, *out = stdout;
+
+    if (strncmp(where, "unix:", 5) == 0)
+        connect_unix(&in, &out, where + 5);
+    return qtest_serve(vm, in, out);
 }

@@ -9,6 +9,7 @@
    the same lock. Nothing that can block on the outside world runs under it:
    guest output goes into the device loop's ring (devloop.c), which the loop
    writes out. */
+#define _GNU_SOURCE /* pthread_kill, sigset_t helpers */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <pthread.h>
@@ -110,10 +111,14 @@ static int internal_error(struct vm *vm)
    in its ISR and EOI it afterwards, and that EOI must still reach us. */
 static void ioapic_sync_routes(struct vm *vm)
 {
-    struct {
+    /* The header and its entries[] in one buffer (a struct with a
+       flexible array member may not be followed by more members). */
+    union {
         struct kvm_irq_routing hdr;
-        struct kvm_irq_routing_entry e[IOAPIC_PINS];
+        uint8_t bytes[sizeof(struct kvm_irq_routing) +
+                      IOAPIC_PINS * sizeof(struct kvm_irq_routing_entry)];
     } r;
+    struct kvm_irq_routing_entry *e = r.hdr.entries;
     bool changed = false;
 
     memset(&r, 0, sizeof r);
@@ -127,7 +132,7 @@ static void ioapic_sync_routes(struct vm *vm)
         if ((rte & 0xff) == 0)
             continue;                   /* never programmed */
         ioapic_entry_to_msi(rte, &msi);
-        r.e[r.hdr.nr] = (struct kvm_irq_routing_entry){
+        e[r.hdr.nr] = (struct kvm_irq_routing_entry){
             .gsi = pin, .type = KVM_IRQ_ROUTING_MSI,
             .u.msi = { .address_lo = (uint32_t)msi.address,
                        .address_hi = (uint32_t)(msi.address >> 32), .data = msi.data } };

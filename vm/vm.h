@@ -1,8 +1,9 @@
 /* vm.h - bbvm, Breadboard's KVM monitor, in its parts. Each part is one
    job, in one file:
 
-     main.c     the operator's input: options, the kernel file, guest RAM,
-                and which mode runs (a KVM run, --check-kvm, --qtest)
+     main.c     the operator's input: the kernel file, guest RAM, and
+                which mode runs (a KVM run, --check-kvm, --qtest)
+     options.c  the command line, checked (options_parse(), no exit)
      board.c    the machine without its CPU: models on the chipset, lines
                 (board.h; knows nothing of KVM, threads or files)
      kvm.c      KVM setup: the VM, guest RAM in it, the vCPU's CPUID and
@@ -25,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "board.h"
 #include "async.h"
@@ -57,7 +59,7 @@ enum input_mode {
     INPUT_NONE          /* standard input is left alone */
 };
 
-/* What the operator asked for (main.c checks it all before anything runs). */
+/* What the operator asked for (options.c checks it all before anything runs). */
 struct options {
     uint64_t mem;
     const char *cmdline;
@@ -71,6 +73,22 @@ struct options {
     bool no_input;
     enum input_mode input;      /* --input (INPUT_SERIAL unless told) */
 };
+
+/* The options' limits and defaults (--help and book/operator.md give them). */
+#define OPTIONS_MEM_DEFAULT (32ull << 20)
+#define OPTIONS_MEM_MIN     (4ull << 20)
+#define OPTIONS_MEM_MAX     (3ull << 30)    /* RAM stays below the 3..4 GiB hole */
+#define OPTIONS_CMDLINE_MAX 4021u   /* -c's bytes: the loader's 4095, less the board's words */
+#define OPTIONS_QTEST_PATH_MAX 107u /* --qtest=unix:PATH: sun_path's 108 bytes, less the NUL */
+#define OPTIONS_HELP (-1)           /* options_parse(): -h/--help was asked for */
+
+/* options.c: fill *o from argv (defaults first, argv[0] skipped). Returns
+   0 if every argument was acceptable and the combination is one bbvm can
+   run; OPTIONS_HELP at -h/--help (what follows it is not read); or
+   STATUS_USAGE with one line, no "bbvm: " prefix and no newline, in
+   err[0..errsize) (cut short if it does not fit). Never exits, prints or
+   allocates; o's strings point into argv. */
+int options_parse(int argc, char **argv, struct options *o, char *err, size_t errsize);
 
 /* Why the device loop brought the vCPU thread out of KVM_RUN. */
 enum kick_reason { KICK_PIC, KICK_WATCHDOG, KICK_REASONS };
@@ -187,7 +205,10 @@ void devloop_run(struct vm *vm, bool (*done)(const struct vm *vm));
 void devloop_print_stats(const struct vm *vm);
 
 /* qtest.c: serve the qtest protocol on the board until the peer closes;
-   returns the exit status. */
+   returns the exit status. qtest_run() on standard input and output or
+   the Unix socket `where` names; qtest_serve() on the streams given (one
+   session from power-on; tests/fuzz/fuzz_qtest.c drives it). */
 int qtest_run(struct vm *vm, const char *where);
+int qtest_serve(struct vm *vm, FILE *in, FILE *out);
 
 #endif /* BBVM_VM_H */

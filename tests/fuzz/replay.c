@@ -36,6 +36,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s FILE...: replays nothing\n", argv[0]);
         return 1;
     }
+    //! [replay-loop]
     for (int i = 1; i < argc; i++) {
         FILE *f = fopen(argv[i], "rb");
         size_t n;
@@ -66,6 +67,7 @@ int main(int argc, char **argv)
         files++;
         bytes += n;
     }
+    //! [replay-loop]
     printf("replay: %lu inputs, %lu bytes, no finding\n", files, bytes);
     return 0;
 }
