@@ -46,7 +46,7 @@ if [ "$target" != all ]; then
     list=$target
 fi
 mkdir -p "$out/findings"
-CFLAGS="-std=c11 -O1 -g -Wall -Wextra -Werror -I$root/hdr -Ifuzz -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+CFLAGS="-std=c11 -O1 -g -Wall -Wextra -Werror -I$root/hdr -Ifuzz -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fsanitize-coverage-ignorelist=fuzz/coverage.ignore"
 found=0
 for name in $list; do
     line=$(grep -v '^[[:space:]]*#' fuzz/targets | awk -F'|' -v n="$name" '{ t = $1; gsub(/[ \t]/, "", t) } t == n')
