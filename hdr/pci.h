@@ -387,9 +387,13 @@ typedef struct pci_drv_windows {
     past 2^64 - 1. Nothing is written to a BAR (but the sizing, which puts
     each back) and no window moves until every BAR has a place, so after
     PCI_EFULL the BARs keep their values, the windows their `next`, and
-    the command register its bits but IO and MEMORY. A type-0 header has
-    six BARs, a type-1 (bridge) two, any other none; the expansion ROM is
-    left alone. */
+    the command register its bits but IO and MEMORY. Each BAR is read back
+    after it is written: one that does not hold the address and flags it
+    was given (a device that hardwires address bits above its size, or
+    lets its flag bits be written) would decode where nobody placed it,
+    so then decoding stays off, the windows do not move, and the result
+    is PCI_EDEVICE. A type-0 header has six BARs, a type-1 (bridge) two,
+    any other none; the expansion ROM is left alone. */
 PCI_DEF int pci_drv_assign(const pci_drv *d, uint32_t bdf, pci_drv_windows *w);
 /** The INTx swizzle at a host bridge (PCI-to-PCI bridge spec table 9-1):
     pin 1..4 of device `dev` arrives as 0..3 (INTA..INTD) = (dev + pin -
@@ -448,7 +452,8 @@ PCI_DEF void pci_drv_msix_enable(const pci_drv *d, uint32_t bdf, const pci_drv_m
 /* pci_model_add() and the builders' errors. */
 #define PCI_EINVAL (-1) /**< an argument out of range */
 #define PCI_EBUSY  (-2) /**< that devfn, BAR slot or space is taken */
-#define PCI_EFULL  (-3) /**< the table holds PCI_MODEL_FUNCS functions */
+#define PCI_EFULL  (-3) /**< the table holds PCI_MODEL_FUNCS functions; a window is full */
+#define PCI_EDEVICE (-4) /**< the device broke the spec: a BAR did not keep its address */
 
 /** One type-0 function being built: its configuration space at reset and
     which bits of it a guest may change. Fill it with the pci_function_*
@@ -1059,7 +1064,7 @@ static bool pci__place(pci_drv_windows *w, uint32_t flags, uint64_t size, uint64
 PCI_DEF int pci_drv_assign(const pci_drv *d, uint32_t bdf, pci_drv_windows *w)
 {
     uint64_t addr[PCI_BAR_COUNT] = { 0 }, mask, size, old;
-    uint32_t flags, cmd, on = PCI_COMMAND_MASTER;
+    uint32_t flags, cmd, on = PCI_COMMAND_MASTER, fl[PCI_BAR_COUNT] = { 0 };
     uint8_t used[PCI_BAR_COUNT] = { 0 };
     pci_drv_windows next = *w;
     unsigned ht = pci__rd(d, bdf, PCI_HEADER_TYPE, 1) & PCI_HEADER_TYPE_MASK;
@@ -1078,6 +1083,7 @@ PCI_DEF int pci_drv_assign(const pci_drv *d, uint32_t bdf, pci_drv_windows *w)
             if (!pci__place(&next, flags, size, mask, &addr[b]))
                 return PCI_EFULL;
             used[b] = (uint8_t)n;
+            fl[b] = flags;
             on |= flags & PCI_BAR_IO ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
         }
         b += (unsigned)n - 1; /* past a 64-bit BAR's high half */
@@ -1089,6 +1095,16 @@ PCI_DEF int pci_drv_assign(const pci_drv *d, uint32_t bdf, pci_drv_windows *w)
         if (used[b] == 2)
             pci__wr(d, bdf, PCI_BAR(b + 1), 4, (uint32_t)(addr[b] >> 32));
         assigned++;
+    }
+    for (unsigned b = 0; b < nbars; b++) {
+        uint32_t lo;
+
+        if (!used[b])
+            continue;
+        lo = pci__rd(d, bdf, PCI_BAR(b), 4);
+        if (lo != ((uint32_t)addr[b] | fl[b]) ||
+            (used[b] == 2 && pci__rd(d, bdf, PCI_BAR(b + 1), 4) != (uint32_t)(addr[b] >> 32)))
+            return PCI_EDEVICE; /* decoding is off, and stays off */
     }
     *w = next;
     pci__wr(d, bdf, PCI_COMMAND, 2, cmd | on);

@@ -90,7 +90,7 @@
    to virtio_model_pci_cfg_read()/_write().
    Driver transports, in a kernel (registers by CPU address):
        virtio_drv v = { my_load, my_store, ctx };
-       virtio_drv_mmio(&v, window);       // or virtio_drv_pci(&v, cfg, ctx, bars)
+       virtio_drv_mmio(&v, window);       // or virtio_drv_pci(&v, cfg, ctx, bars, sizes)
        virtio_drv_negotiate(&v, 1ull << VIRTIO_F_EVENT_IDX);
        virtio_drv_queue(&v, 0, size, desc_pa, avail_pa, used_pa, VIRTIO_MSI_NO_VECTOR);
        virtio_drv_ready(&v);
@@ -761,14 +761,18 @@ VIRTIO_DEF int virtio_drv_mmio(virtio_drv *d, uint64_t base);
 typedef uint32_t virtio_drv_cfg_read_fn(void *ctx, uint16_t reg, unsigned width);
 
 /** The virtio-pci device whose configuration space `cfg` reads and whose
-    memory BARs are at the CPU addresses `bar[0..5]` (0: not assigned):
-    walks the capability list (bounded), takes the first common, notify,
-    ISR and device configuration capability that lies inside an assigned
-    BAR, and fills `d`. 0; VIRTIO_DRV_ENODEV (not a virtio vendor or
-    device ID), VIRTIO_DRV_ELEGACY (a transitional device without the
-    modern capabilities), VIRTIO_DRV_ECAP. */
+    memory BARs are at the CPU addresses `bar[0..5]`, `bar_size[0..5]`
+    bytes long (0: not assigned): walks the capability list (bounded),
+    takes the first common, notify, ISR and device configuration
+    capability that lies wholly inside an assigned BAR, and fills `d`.
+    A capability whose offset and length reach past its BAR is skipped:
+    the device says where its structures are, and a device that lies
+    must not point the driver at another device's registers or at RAM.
+    0; VIRTIO_DRV_ENODEV (not a virtio vendor or device ID),
+    VIRTIO_DRV_ELEGACY (a transitional device without the modern
+    capabilities), VIRTIO_DRV_ECAP. */
 VIRTIO_DEF int virtio_drv_pci(virtio_drv *d, virtio_drv_cfg_read_fn *cfg, void *cfg_ctx,
-                              const uint64_t bar[6]);
+                              const uint64_t bar[6], const uint64_t bar_size[6]);
 
 /** Reset the device (status 0, then wait, bounded, for it to read 0),
     set ACKNOWLEDGE and DRIVER, accept the features of `wanted` the device
@@ -2559,7 +2563,7 @@ VIRTIO_DEF int virtio_drv_mmio(virtio_drv *d, uint64_t base)
 
 //! [drv-pci-caps]
 VIRTIO_DEF int virtio_drv_pci(virtio_drv *d, virtio_drv_cfg_read_fn *cfg, void *cfg_ctx,
-                              const uint64_t bar[6])
+                              const uint64_t bar[6], const uint64_t bar_size[6])
 {
     uint32_t id = cfg(cfg_ctx, 0x00, 4);          /* vendor and device IDs */
     uint16_t device = (uint16_t)(id >> 16);
@@ -2593,10 +2597,13 @@ VIRTIO_DEF int virtio_drv_pci(virtio_drv *d, virtio_drv_cfg_read_fn *cfg, void *
         uint64_t where;
 
         if ((head & 0xffu) != 0x09u || len < VIRTIO_PCI_CAP_LEN || type < 1 || type > 4 ||
-            (found & (1u << type)) || b >= 6 || !bar[b])
+            (found & (1u << type)) || b >= 6 || !bar[b] || !bar_size[b] ||
+            bar[b] > UINT64_MAX - bar_size[b] + 1)
             goto next;                             /* not ours, or one we already took */
         off = cfg(cfg_ctx, (uint16_t)(at + 8u), 4);
         length = cfg(cfg_ctx, (uint16_t)(at + 12u), 4);
+        if (off > bar_size[b] || length > bar_size[b] - off)
+            goto next;                             /* past its BAR: the device lies */
         where = bar[b] + off;
         if (type == VIRTIO_PCI_CAP_COMMON_CFG && length >= 0x38u) { /* 1.0's size */
             d->common = where;

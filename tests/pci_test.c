@@ -814,6 +814,55 @@ TEST(assign)
     CHECK_EQ(cfg32(0, 1, 0, PCI_BAR(1)), 0xfe001000u);
 }
 
+/* A function that breaks the spec: BAR 0 is a 4 KiB memory BAR whose
+   bit 20, above its size, is hardwired to 1, so the address written does
+   not stick. The driver must notice (it reads every BAR back) and leave
+   decoding off rather than let the function answer at 0xfe100000. */
+static uint8_t liar[256];
+
+static uint32_t liar_read(void *ctx, uint32_t bdf, uint16_t reg, unsigned width)
+{
+    uint32_t v = 0;
+
+    (void)ctx;
+    if (bdf != PCI_BDF(0, 1, 0) || reg > 256 - width)
+        return 0xffffffffu;
+    for (unsigned i = 0; i < width; i++)
+        v |= (uint32_t)liar[reg + i] << (8 * i);
+    return v;
+}
+
+static void liar_write(void *ctx, uint32_t bdf, uint16_t reg, unsigned width, uint32_t value)
+{
+    (void)ctx;
+    if (bdf != PCI_BDF(0, 1, 0) || reg > 256 - width)
+        return;
+    for (unsigned i = 0; i < width; i++)
+        liar[reg + i] = (uint8_t)(value >> (8 * i));
+    /* BAR 0: address bits 12 and up writable, bit 20 stuck at 1. */
+    uint32_t bar = (uint32_t)liar[0x10] | (uint32_t)liar[0x11] << 8 |
+                   (uint32_t)liar[0x12] << 16 | (uint32_t)liar[0x13] << 24;
+    bar = (bar & 0xfffff000u) | 0x00100000u;
+    for (unsigned i = 0; i < 4; i++)
+        liar[0x10 + i] = (uint8_t)(bar >> (8 * i));
+    for (unsigned i = 0x14; i < 0x28; i++)
+        liar[i] = 0; /* no other BARs */
+}
+
+TEST(assign_lying_bar)
+{
+    pci_drv d = { liar_read, liar_write, NULL };
+    pci_drv_windows w = pc_windows(), before;
+
+    memset(liar, 0, sizeof liar);
+    liar[0] = 0x34, liar[1] = 0x12, liar[2] = 0x78, liar[3] = 0x56;
+    liar_write(NULL, PCI_BDF(0, 1, 0), PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+    before = w;
+    CHECK_EQ(pci_drv_assign(&d, PCI_BDF(0, 1, 0), &w), PCI_EDEVICE);
+    CHECK_EQ(liar_read(NULL, PCI_BDF(0, 1, 0), PCI_COMMAND, 2) & PCI_COMMAND_DECODE, 0);
+    CHECK(memcmp(&w, &before, sizeof w) == 0);
+}
+
 TEST(assign_alignment)
 {
     pci_drv d;
@@ -1744,7 +1793,7 @@ CHECK_MAIN(TEST_ENTRY(layout), TEST_ENTRY(host_bridge), TEST_ENTRY(byte_lanes),
            TEST_ENTRY(read_only), TEST_ENTRY(builders), TEST_ENTRY(reset_and_init),
            TEST_ENTRY(save_restore), TEST_ENTRY(cap_walk_hostile), TEST_ENTRY(driver_on_nothing),
            TEST_ENTRY(random_accesses), TEST_ENTRY(end_to_end_cam1), TEST_ENTRY(end_to_end_ecam),
-           TEST_ENTRY(assign), TEST_ENTRY(assign_alignment), TEST_ENTRY(assign_full),
+           TEST_ENTRY(assign), TEST_ENTRY(assign_lying_bar), TEST_ENTRY(assign_alignment), TEST_ENTRY(assign_full),
            TEST_ENTRY(assign_all_ones), TEST_ENTRY(assign_bridge), TEST_ENTRY(swizzle),
            TEST_ENTRY(msix_builder), TEST_ENTRY(msix_driver), TEST_ENTRY(msix_entry),
            TEST_ENTRY(cfg_written), TEST_ENTRY(cfg_read), TEST_ENTRY(intx),

@@ -18,8 +18,24 @@
 # 32-bit code, clock_set or a clock_step without NS, our added verbs) or
 # that the line before marks `#! kvm-skip` (a value that depends on time,
 # which runs on its own under KVM, or on a verb left out) is left out.
+# Mark reads, not writes: a write left out leaves the guest's board in
+# another state than the transcript's (and a read left out that has a
+# side effect, a latch or a read-to-clear register, does too: what
+# follows it must not depend on it). The one kind of write to leave out
+# is console output (COM1's THR, a virtio console's) with no newline at
+# its end: under KVM it goes to boot's output, where the guest's verdict
+# line would then not start a line (tests/abuse.sh looks for it there).
 # Only an `OK` answer carries a read's value (IRQ and MSI lines before it
 # are skipped; a read answered FAIL is left out).
+#
+# A host-side request that changes the board (eoi, extint_ack, uart_rx,
+# vcon_input, kbd_key, mouse_move, system_reset; clock_set and a
+# clock_step without NS, which jump virtual time) is left out, and so,
+# after it, is every read, up to a line `#! kvm-resume (why)`: what the
+# guest reads there may hang on what the host did, so a case must say
+# where the two boards agree again. Writes are still made in between.
+# Any other `#! kvm-` mark, or a kvm-resume with nothing to resume, is a
+# mistake: the script says where and exits 1.
 #
 # A transcript under abuse/ (or given -v name=NAME) also names itself:
 # the table defines `board_name`, the string board.S prints.
@@ -62,12 +78,24 @@ function bulk(kind, addr, size, h, fill,   k, b0, b1, b2, b3) {
         n++
     }
 }
+# A mistake in a transcript's marks stops the build, naming the line.
+function die(why) {
+    printf "qtest_guest.awk: %s:%d: %s\n", FILENAME, FNR, why > "/dev/stderr"
+    failed = 1
+    exit 1
+}
 FNR == 1 {
     if (name == "" && FILENAME ~ /(^|\/)abuse\//) {
         name = FILENAME; sub(/^.*\//, "", name); name = "abuse/" name
     }
 }
 /^#! kvm-skip/ { skip = 1; next }
+/^#! kvm-resume/ {
+    if (!held) die("#! kvm-resume with no host-side request before it")
+    held = 0
+    next
+}
+/^#! kvm-/ { die("unknown mark: " $0) }
 /^#/ || /^[ \t]*$/ { next }
 /^< / {
     if (pending && $2 == "OK") {
@@ -88,7 +116,15 @@ FNR == 1 {
 {
     pending = 0
     code = op($1)
+    if ($1 ~ /^(eoi|extint_ack|uart_rx|vcon_input|kbd_key|mouse_move|system_reset|clock_set)$/ ||
+        ($1 == "clock_step" && NF == 1)) {
+        held = 1                # marked kvm-skip or not
+        skip = 0
+        next
+    }
     if (skip) { skip = 0; next }
+    # After such a request, no read until `#! kvm-resume`.
+    if (held && (code % 16 == 2 || code % 16 == 4 || $1 == "read")) next
     if ($1 == "write" && NF == 4) {
         h = $4; sub(/^0[xX]/, "", h)
         bulk(3, num($2), num($3), h, 0)
@@ -124,6 +160,7 @@ FNR == 1 {
     }
 }
 END {
+    if (failed) exit 1
     printf "    .set board_checks, %d\n", n
     if (name != "") {
         printf "    .pushsection .rodata\n"

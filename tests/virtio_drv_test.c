@@ -226,9 +226,10 @@ static int bring_up(virtio_drv *d, unsigned transport, uint64_t want, unsigned n
         r = virtio_drv_mmio(d, MMIO_BASE);
     } else {
         uint64_t bar[6] = { BAR_BASE, 0, 0, 0, 0, 0 };
+        uint64_t size[6] = { VIRTIO_PCI_BAR_SIZE, 0, 0, 0, 0, 0 };
 
         make_function();
-        r = virtio_drv_pci(d, cfg_read, fn.config, bar);
+        r = virtio_drv_pci(d, cfg_read, fn.config, bar, size);
     }
     if (r < 0)
         return r;
@@ -411,6 +412,7 @@ static void run_hostile(void)
 {
     virtio_drv d;
     uint64_t bar[6] = { BAR_BASE, 0, 0, 0, 0, 0 };
+    uint64_t size[6] = { VIRTIO_PCI_BAR_SIZE, 0, 0, 0, 0, 0 };
     uint8_t space[256];
 
     /* Reset never completes: a bounded wait, then an error. */
@@ -438,14 +440,14 @@ static void run_hostile(void)
     memset(&d, 0, sizeof d);
     d.read = bus_read;
     d.write = bus_write;
-    CHECK(virtio_drv_pci(&d, cfg_read, space, bar) == VIRTIO_DRV_ECAP);
+    CHECK(virtio_drv_pci(&d, cfg_read, space, bar, size) == VIRTIO_DRV_ECAP);
 
     /* A BAR that is not assigned: its capabilities are skipped. */
     memcpy(space, fn.config, sizeof space);
     {
         uint64_t none[6] = { 0, 0, 0, 0, 0, 0 };
 
-        CHECK(virtio_drv_pci(&d, cfg_read, space, none) == VIRTIO_DRV_ECAP);
+        CHECK(virtio_drv_pci(&d, cfg_read, space, none, none) == VIRTIO_DRV_ECAP);
     }
 
     /* A notify offset past the notify structure: the queue is refused
@@ -457,7 +459,7 @@ static void run_hostile(void)
     memset(&d, 0, sizeof d);
     d.read = bus_read;
     d.write = bus_write;
-    CHECK(virtio_drv_pci(&d, cfg_read, fn.config, bar) == 0);
+    CHECK(virtio_drv_pci(&d, cfg_read, fn.config, bar, size) == 0);
     CHECK(d.notify_mult == VIRTIO_PCI_NOTIFY_MULTIPLIER);
     CHECK(virtio_drv_negotiate(&d, 0) == 0);
     d.notify_len = VIRTIO_PCI_NOTIFY_MULTIPLIER + 1;   /* queue 1's 2 bytes do not fit */
@@ -473,7 +475,51 @@ static void run_hostile(void)
     memcpy(space, fn.config, sizeof space);
     space[0] = 0x86;
     space[1] = 0x80;
-    CHECK(virtio_drv_pci(&d, cfg_read, space, bar) == VIRTIO_DRV_ENODEV);
+    CHECK(virtio_drv_pci(&d, cfg_read, space, bar, size) == VIRTIO_DRV_ENODEV);
+
+    /* A capability that says its structure lies past the end of its BAR
+       (or wraps): skipped, so the driver never reaches outside the BAR
+       the device itself sized; without another common configuration
+       the device is not driven. Each of the four placements in turn. */
+    {
+        static const uint32_t offs[][2] = {
+            { VIRTIO_PCI_BAR_SIZE - 0x10, 0x38 },       /* runs past the end */
+            { VIRTIO_PCI_BAR_SIZE, 0x38 },              /* starts at the end */
+            { 0xffffffffu, 0x38 },                      /* would wrap a 32-bit sum */
+            { 0, 0xffffffffu },                         /* a length past the BAR */
+        };
+        uint64_t big[6] = { BAR_BASE, 0, 0, 0, 0, 0 };
+
+        make_device(VIRTIO_TRANSPORT_PCI, VIRTIO_ID_ENTROPY);
+        make_function();
+        for (unsigned k = 0; k < sizeof offs / sizeof offs[0]; k++) {
+            unsigned at = fn.config[0x34], steps = 0, hit = 0;
+
+            memcpy(space, fn.config, sizeof space);
+            while (at >= 0x40 && steps++ < 48) {
+                if (space[at] == 0x09 && space[at + 3] == VIRTIO_PCI_CAP_COMMON_CFG) {
+                    for (unsigned j = 0; j < 4; j++) {
+                        space[at + 8 + j] = (uint8_t)(offs[k][0] >> (8 * j));
+                        space[at + 12 + j] = (uint8_t)(offs[k][1] >> (8 * j));
+                    }
+                    hit = 1;
+                }
+                at = space[at + 1];
+            }
+            CHECK(hit);
+            memset(&d, 0, sizeof d);
+            d.read = bus_read;
+            d.write = bus_write;
+            CHECK(virtio_drv_pci(&d, cfg_read, space, bar, size) == VIRTIO_DRV_ECAP);
+        }
+        /* A BAR whose end would pass 2^64: nothing in it is taken. */
+        big[0] = UINT64_MAX - 0xfff;
+        memcpy(space, fn.config, sizeof space);
+        memset(&d, 0, sizeof d);
+        d.read = bus_read;
+        d.write = bus_write;
+        CHECK(virtio_drv_pci(&d, cfg_read, space, big, size) == VIRTIO_DRV_ECAP);
+    }
 }
 
 TEST(rng) { run_rng(VIRTIO_TRANSPORT_MMIO); run_rng(VIRTIO_TRANSPORT_PCI); }

@@ -1004,11 +1004,25 @@ uint64_t board_advance(struct board *b, uint64_t now)
    before the bad one) and whatever a reset made of them (the IOAPIC's
    power-on clears its inputs): every wire is told its line's level again,
    which changes nothing where they agree. Line 0 last: IOAPIC pin 2 hears
-   ISA lines 0 and 2 (irq_lines_wire_pc()), and on a PC it is the PIT's. */
+   ISA lines 0 and 2 (irq_lines_wire_pc()), and on a PC it is the PIT's.
+   An IOAPIC pin no line reaches (pin 0 on a PC, and the spare ones) has
+   no wire to say so: it is lowered, since nothing can drive it high. */
 static void lines_resync(struct board *b)
 {
-    unsigned line = IRQ_LINES, j;
+    uint32_t wired = 0;
+    unsigned line = IRQ_LINES, j, pin;
 
+    for (line = 0; line < IRQ_LINES; line++)
+        for (j = 0; j < IRQ_LINE_FANOUT; j++) {
+            const irq_wire *w = &b->lines.wires[line][j];
+
+            if (w->fn == ioapic_model_set_irq && w->ctx == &b->ioapic && w->input < 32)
+                wired |= 1u << w->input;
+        }
+    for (pin = 0; pin < IOAPIC_PINS; pin++)
+        if (!(wired >> pin & 1u))
+            ioapic_model_set_irq(&b->ioapic, pin, false);
+    line = IRQ_LINES;
     while (line-- > 0)
         for (j = 0; j < IRQ_LINE_FANOUT; j++) {
             const irq_wire *w = &b->lines.wires[line][j];

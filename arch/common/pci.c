@@ -132,9 +132,10 @@ static void assign_one(void *ctx, uint32_t bdf, uint16_t vendor, uint16_t device
         return;
     }
     a->full++;
-    kprintf("pci: %02x:%02x.%u %04x:%04x: no room left for its BARs, not enabled\n",
+    kprintf("pci: %02x:%02x.%u %04x:%04x: %s, not enabled\n",
             (unsigned)PCI_BDF_BUS(bdf), (unsigned)PCI_BDF_DEV(bdf), (unsigned)PCI_BDF_FN(bdf),
-            vendor, device);
+            vendor, device,
+            n == PCI_EDEVICE ? "a BAR did not keep its address" : "no room left for its BARs");
 }
 //! [fdt-pci-assign]
 

@@ -387,26 +387,39 @@ static void found(void *ctx, uint32_t bdf, uint16_t vendor, uint16_t device, uin
         found_bdf[nfound++] = bdf;
 }
 
-/* The CPU address of each memory BAR (0 for I/O and unassigned ones). */
-static void bar_addresses(uint32_t bdf, uint64_t bar[6])
+/* Where each memory BAR is and how long it is (0 and 0 for I/O and
+   unassigned ones), sized by asking the function itself (pci_drv_bar_size
+   turns decoding off meanwhile and puts the BAR back). Whatever the device
+   says later about where its structures lie is checked against these: a
+   device that lies must not point the driver past its own BARs, at
+   another device or at RAM (book/security.md, the kernel's side). */
+static void bar_windows(uint32_t bdf, uint64_t bar[6], uint64_t size[6])
 {
-    for (unsigned i = 0; i < 6; i++) {
-        uint32_t lo = pci.read(pci.ctx, bdf, (uint16_t)PCI_BAR(i), 4);
+    unsigned i;
 
-        bar[i] = 0;
-        if (lo & PCI_BAR_IO)
+    for (i = 0; i < 6; i++)
+        bar[i] = size[i] = 0;
+    for (i = 0; i < 6;) {
+        uint64_t base, len;
+        uint32_t flags;
+        int n = pci_drv_bar_size(&pci, bdf, i, &base, &len, &flags);
+
+        if (n <= 0) {
+            i++;
             continue;
-        bar[i] = lo & PCI_BAR_MEM_MASK;
-        if ((lo & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_64 && i < 5) {
-            bar[i] |= (uint64_t)pci.read(pci.ctx, bdf, (uint16_t)PCI_BAR(i + 1), 4) << 32;
-            bar[++i] = 0;
         }
+        if (!(flags & PCI_BAR_IO) && base && len) {
+            bar[i] = base;
+            size[i] = len;
+        }
+        i += (unsigned)n;
     }
 }
 
 /* MSI-X with one vector for everything, if the arch and the device can;
    else the INTx line. */
-static bool pci_irq(struct vdev *d, uint32_t bdf, const uint64_t bar[6], uint16_t *vector)
+static bool pci_irq(struct vdev *d, uint32_t bdf, const uint64_t bar[6], const uint64_t size[6],
+                    uint16_t *vector)
 {
     pci_drv_msix x;
     unsigned irq;
@@ -414,7 +427,9 @@ static bool pci_irq(struct vdev *d, uint32_t bdf, const uint64_t bar[6], uint16_
     uint32_t data;
     int line;
 
+    /* Entry 0, the one written, must lie inside the table's BAR. */
     if (!no_msi && pci_drv_msix_find(&pci, bdf, &x) && x.table_bar < 6 && bar[x.table_bar] &&
+        x.table_off <= size[x.table_bar] && size[x.table_bar] - x.table_off >= 16 &&
         platform_msi_alloc(&irq, &addr, &data)) {
         pci_drv_msix_entry((volatile void *)(uintptr_t)(bar[x.table_bar] + x.table_off), 0, addr,
                            data, false);
@@ -442,11 +457,11 @@ static void probe_pci(void)
     for (unsigned i = 0; i < nfound && ndevs < VDEV_MAX; i++) {
         struct vdev *d = &devs[ndevs];
         struct cfg_ctx c = { &pci, found_bdf[i] };
-        uint64_t bar[6];
+        uint64_t bar[6], size[6];
         uint16_t vector;
         int r;
 
-        bar_addresses(found_bdf[i], bar);
+        bar_windows(found_bdf[i], bar, size);
         /* Firmware enables decoding but may leave bus mastering off
            (SeaBIOS does), and a function that may not master the bus
            can neither reach its rings nor send an MSI. */
@@ -456,7 +471,7 @@ static void probe_pci(void)
         *d = (struct vdev){ 0 };
         d->drv.read = vdev_bus_read;
         d->drv.write = vdev_bus_write;
-        if ((r = virtio_drv_pci(&d->drv, cfg_read, &c, bar)) < 0) {
+        if ((r = virtio_drv_pci(&d->drv, cfg_read, &c, bar, size)) < 0) {
             kprintf("virtio: pci %02x:%02x.%u not driven (%d)\n",
                     (unsigned)PCI_BDF_BUS(found_bdf[i]), (unsigned)PCI_BDF_DEV(found_bdf[i]),
                     (unsigned)PCI_BDF_FN(found_bdf[i]), r);
@@ -467,7 +482,7 @@ static void probe_pci(void)
         d->info.type = d->drv.device_id;
         d->info.transport = "pci";
         d->info.where = found_bdf[i];
-        if (!pci_irq(d, found_bdf[i], bar, &vector)) {
+        if (!pci_irq(d, found_bdf[i], bar, size, &vector)) {
             kprintf("virtio: pci %02x:%02x.%u has no interrupt the kernel can route\n",
                     (unsigned)PCI_BDF_BUS(found_bdf[i]), (unsigned)PCI_BDF_DEV(found_bdf[i]),
                     (unsigned)PCI_BDF_FN(found_bdf[i]));

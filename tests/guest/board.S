@@ -195,10 +195,13 @@ puthex:
     ret
 
     .section .rodata
+/* Each message starts a line of its own: a transcript may have sent COM1
+   bytes with no newline after them, and the verdict is matched at the
+   start of a line (abuse.sh). */
 digits:  .ascii "0123456789abcdef"
-msg_ok:  .asciz "board: every access of @ answered as without a CPU\r\n"
-msg_bad: .asciz "board: this entry of @ read "
-msg_stuck: .asciz "board: the PM timer stopped counting in @\r\n"
+msg_ok:  .asciz "\r\nboard: every access of @ answered as without a CPU\r\n"
+msg_bad: .asciz "\r\nboard: this entry of @ read "
+msg_stuck: .asciz "\r\nboard: the PM timer stopped counting in @\r\n"
 default_name: .asciz "qtest/map.qt"
 msg_nl:  .asciz "\r\n"
     .balign 4
