@@ -1068,6 +1068,14 @@ int64_t board_restore(struct board *b, const void *buf, size_t size)
         for (line = 0; line < IRQ_LINES; line++)
             if (!(BOARD_LINES_OWNED >> line & 1u))
                 line_set(b, line, wires >> line & 1u);
+        /* A reset keeps the controllers' input levels (the wires do not
+           change when the chips reset), and those are the refused image's
+           now: reset, tell the inputs the wires' levels, and reset again,
+           so that nothing the image said survives as a latched edge
+           (board-pm/crash-refused-restore-stale-irq2). Every input is
+           masked at power-on, so the resync in between delivers nothing. */
+        chipset_reset(&b->chipset);
+        lines_resync(b);
         chipset_reset(&b->chipset);
     }
     lines_resync(b);
