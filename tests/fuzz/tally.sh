@@ -1,7 +1,8 @@
 #!/bin/sh
 # tally.sh [RUNS.tsv] - the fuzzing record as a Markdown table, one row per
-# target: its longest run without a finding (fuzz.sh writes one line per
+# target: its latest run without a finding (fuzz.sh writes one line per
 # run to build/fuzz/runs.tsv), and how many runs of it ended in a finding.
+# A clean run is the latest that ended without a finding.
 # book/hardening.md's tally is this table.
 set -eu
 tsv=${1:-$(dirname "$0")/../../build/fuzz/runs.tsv}
@@ -12,7 +13,7 @@ awk -F'\t' '
     { t = $2 }
     $8 != "no finding" { found[t]++; if (!(t in order)) order[t] = ++n; next }
     !(t in order) { order[t] = ++n }
-    $4 + 0 >= best[t] + 0 { best[t] = $4; line[t] = $0 }
+    { line[t] = $0 }
     END {
         for (t in order) name[order[t]] = t
         for (i = 1; i <= n; i++) {
