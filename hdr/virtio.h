@@ -104,9 +104,19 @@
                      gives virtq_dev_push() is one pop returned, so below
                      the size (default: none). Never called on guest or
                      device input, which is handled.
-     VIRTIO_MB       a full memory barrier between ring accesses (default:
+     VIRTIO_MB       a full memory barrier: a store before it is seen
+                     before a load after it, where a side publishes an
+                     index and then reads the other side's word (default:
                      __atomic_thread_fence(__ATOMIC_SEQ_CST) with GCC or
                      Clang, else nothing)
+     VIRTIO_RMB      loads before it happen before loads after it: an
+                     index, then the entry it published (default: an
+                     acquire fence, which x86 needs no instruction for;
+                     VIRTIO_MB() if you defined that one and not this)
+     VIRTIO_WMB      stores before it are seen before stores after it: an
+                     entry, then the index that publishes it (default: a
+                     release fence; likewise VIRTIO_MB() if only that is
+                     yours)
      VIRTQ_DRV_MAX   the largest queue the driver side handles; its
                      per-descriptor bookkeeping lives in ::virtq_drv
                      (default: 256)
@@ -840,12 +850,28 @@ VIRTIO_DEF int virtio_drv_reset(virtio_drv *d);
 #define VIRTIO_ASSERT(c) ((void)0)
 #endif
 
-#ifndef VIRTIO_MB
-#if defined(__GNUC__) || defined(__clang__)
+/* The ring needs a full barrier only where a side writes its index and
+   then reads the other side's word (the event index, the flags): there a
+   CPU may otherwise let the load pass the store. Elsewhere the order is
+   load-load or store-store, which acquire and release fences give: no
+   instruction at all on x86, a lighter one on Arm and RISC-V
+   (book/performance.md measures what the full one costs). */
+#if !defined(VIRTIO_MB) && (defined(__GNUC__) || defined(__clang__))
 #define VIRTIO_MB() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#else
+#ifndef VIRTIO_RMB
+#define VIRTIO_RMB() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#endif
+#ifndef VIRTIO_WMB
+#define VIRTIO_WMB() __atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
+#elif !defined(VIRTIO_MB)
 #define VIRTIO_MB() ((void)0)
 #endif
+#ifndef VIRTIO_RMB
+#define VIRTIO_RMB() VIRTIO_MB()
+#endif
+#ifndef VIRTIO_WMB
+#define VIRTIO_WMB() VIRTIO_MB()
 #endif
 
 /* ---- little-endian bytes ---- */
@@ -1120,7 +1146,7 @@ VIRTIO_DEF int virtq_dev_pop(virtq_dev *q, const virtio_mem *m, virtq_chain *c)
         q->broken = r < 0;
         return r;
     }
-    VIRTIO_MB(); /* the entry is read after the index that published it */
+    VIRTIO_RMB(); /* the entry is read after the index that published it */
     if (!virtio__rd16(q, m, q->avail + 4 + 2u * (uint64_t)(q->last_avail & (q->size - 1)), &head))
         return VIRTQ_E_MEM;
     c->head = head;
@@ -1151,7 +1177,7 @@ VIRTIO_DEF void virtq_dev_push(virtq_dev *q, const virtio_mem *m, uint16_t head,
         q->broken = true;
         return;
     }
-    VIRTIO_MB();
+    VIRTIO_WMB(); /* the entry is visible before the index that publishes it */
     q->used_idx++;
     virtio__wr16(q, m, q->used + 2, q->used_idx);
 }
@@ -1341,7 +1367,7 @@ VIRTIO_DEF int virtq_drv_add(virtq_drv *q, const virtq_buf *bufs, unsigned n_out
     q->slot[head].in_bytes = in > UINT32_MAX ? UINT32_MAX : (uint32_t)in;
     slot = q->avail_idx & (q->size - 1u);
     *virtio__p16(q->avail, 4 + 2u * slot) = virtio__le16(head);
-    VIRTIO_MB(); /* the entry is visible before the index that publishes it */
+    VIRTIO_WMB(); /* the entry is visible before the index that publishes it */
     q->avail_idx++;
     *virtio__p16(q->avail, 2) = virtio__le16(q->avail_idx);
     return 0;
@@ -1382,7 +1408,7 @@ VIRTIO_DEF void *virtq_drv_get_used(virtq_drv *q, uint32_t *len)
         q->broken = true;
         return NULL;
     }
-    VIRTIO_MB(); /* the entry is read after the index that published it */
+    VIRTIO_RMB(); /* the entry is read after the index that published it */
     id = virtio__le32(*virtio__p32(q->used, 4 + 8u * slot));
     n = virtio__le32(*virtio__p32(q->used, 8 + 8u * slot));
     if (id >= q->size || q->slot[id].token == NULL) {

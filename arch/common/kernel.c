@@ -7,17 +7,36 @@
 #define TIMER_IMPLEMENTATION
 #include "loop.h"
 
+/* Every kernel file sees irq.h's table at one size: the arch's Tupfile
+   may set IRQ_MAX (x64: its 0xcf irqs) on the command line, for all of
+   them; it must cover every irq the arch's ISRs raise. */
+_Static_assert(IRQ_MAX >= PLATFORM_IRQ_MAX, "irq.h's IRQ_MAX is below this arch's PLATFORM_IRQ_MAX");
+
 irq_table kernel_irqs;
 timer_queue kernel_timers;
 async_rt kernel_rt;
 struct kernel_stats kernel_stats;
 
-/* The handler a driver registered, called by the wrapper below. */
-static struct {
-    irq_handler fn;
+/* The handlers drivers registered, called by the wrapper below: a pool,
+   each entry found through its irq_table slot's context, not a table
+   indexed by irq number. A kernel drives a handful of lines, and the GIC's
+   and the PLIC's 1024 numbers at 24 bytes each would be 24 KiB of bss
+   (book/performance.md, figure 7). */
+#define KERNEL_HANDLERS 32
+static struct kernel_handler {
+    irq_handler fn;         /* NULL: a free entry */
     void *ctx;
+    unsigned irq;
     bool off;               /* the driver turned the line off: stay masked */
-} handlers[PLATFORM_IRQ_MAX];
+} handlers[KERNEL_HANDLERS];
+
+static struct kernel_handler *handler_of(unsigned irq)
+{
+    for (unsigned i = 0; i < KERNEL_HANDLERS; i++)
+        if (handlers[i].fn && handlers[i].irq == irq)
+            return &handlers[i];
+    return 0;
+}
 
 static void count_timer_irq(void *ctx, unsigned irq)
 {
@@ -49,22 +68,29 @@ void kernel_init_runtime(const struct boot_info *bi)
    unless the handler turned it off with kernel_irq_off(). */
 static void run_deferred(void *ctx, unsigned irq)
 {
-    (void)ctx;
-    handlers[irq].fn(handlers[irq].ctx, irq);
-    if (!handlers[irq].off)
+    struct kernel_handler *h = ctx;
+
+    h->fn(h->ctx, irq);
+    if (!h->off)
         platform_irq_unmask(irq);
 }
 //! [deferred]
 
 bool kernel_irq_register(unsigned irq, irq_handler fn, void *ctx)
 {
-    if (irq >= PLATFORM_IRQ_MAX || !irq_register(&kernel_irqs, irq, run_deferred, 0))
+    struct kernel_handler *h = 0;
+
+    if (irq >= PLATFORM_IRQ_MAX || !fn || handler_of(irq))
         return false;
-    handlers[irq].fn = fn;
-    handlers[irq].ctx = ctx;
-    handlers[irq].off = false;
+    for (unsigned i = 0; !h && i < KERNEL_HANDLERS; i++)
+        if (!handlers[i].fn)
+            h = &handlers[i];
+    if (!h || !irq_register(&kernel_irqs, irq, run_deferred, h))
+        return false;                       /* the pool is full, or irq is taken */
+    *h = (struct kernel_handler){ fn, ctx, irq, false };
     if (!platform_irq_unmask(irq)) {
         irq_unregister(&kernel_irqs, irq);  /* leave the slot free to retry */
+        h->fn = 0;
         return false;
     }
     return true;
@@ -72,16 +98,20 @@ bool kernel_irq_register(unsigned irq, irq_handler fn, void *ctx)
 
 void kernel_irq_off(unsigned irq)
 {
-    if (irq < PLATFORM_IRQ_MAX) {
-        handlers[irq].off = true;
+    struct kernel_handler *h = handler_of(irq);
+
+    if (h) {
+        h->off = true;
         platform_irq_mask(irq);
     }
 }
 
 void kernel_irq_on(unsigned irq)
 {
-    if (irq < PLATFORM_IRQ_MAX) {
-        handlers[irq].off = false;
+    struct kernel_handler *h = handler_of(irq);
+
+    if (h) {
+        h->off = false;
         platform_irq_unmask(irq);
     }
 }

@@ -33,7 +33,10 @@ void kernel_init_runtime(const struct boot_info *bi);
 
 /* Register `fn` for device interrupt `irq` and unmask it at the
    controller. `fn` runs from the loop, never in the ISR; afterwards the
-   line is unmasked again (the ISR masks level-triggered lines). */
+   line is unmasked again (the ISR masks level-triggered lines). False if
+   `irq` is not the arch's, already has a handler, or the controller will
+   not unmask it, or if 32 lines have handlers already (the kernel keeps
+   that many, in a pool: kernel.c). */
 bool kernel_irq_register(unsigned irq, irq_handler fn, void *ctx);
 
 /* Mask a registered line at the controller and keep it masked (the loop
