@@ -44,8 +44,11 @@
                       entry and used.idx written with plain stores: no
                       checks and no barriers, which is all the ring layout
                       forces a device to touch (on x86, TSO orders these
-                      loads and these stores by itself; the model's two
-                      seq_cst fences per chain are part of what it costs).
+                      loads and these stores by itself, and so the model's
+                      acquire and release fences, VIRTIO_RMB and
+                      VIRTIO_WMB, cost no instruction either; its full
+                      fence in virtq_dev_should_notify() is not called
+                      here).
                       The floor reads the ring as little-endian: x86 and
                       arm64 hosts are.
      timer-reprogram  PIT channel 0 reprogrammed through the board: control
