@@ -27,13 +27,15 @@
    BYTES and BYTES + 4 MiB. (A region the kernel merged with its
    neighbour would not be found: guest_kib 0, which bench.sh refuses as a
    sample rather than count guest RAM as the monitor's.) What the monitor
-   itself holds is Rss minus the guest RAM's Rss; the figure is its largest value over the samples
-   ("mon_kib"). Sampling perturbs the timing, so boot is timed in runs
-   without --mem. The kernel's own peak (ru_maxrss of the child) is printed
-   too: it includes the guest RAM the guest touched.
+   itself holds is Rss minus the guest RAM's Rss; the figure is its
+   largest value over the samples ("mon_kib"), beside the largest Rss and
+   guest RAM Rss seen. Sampling perturbs the timing, so boot is timed in
+   runs without --mem. The process's own peak (ru_maxrss of the child) is
+   printed too: it includes the guest RAM the guest touched.
 
    Output, one line on stdout (times in ms with microsecond digits):
-     stopwatch: ready_ms R exit_ms E status S out_bytes B [mon_kib M rss_kib P guest_kib G samples K] maxrss_kib X
+     stopwatch: ready_ms R exit_ms E status S out_bytes B
+                [mon_kib M rss_kib P guest_kib G samples K] maxrss_kib X
    R is "-" if TEXT never appeared. S is the exit status, or "signal-N",
    or "timeout" (COMMAND was killed after SECONDS, default 120).
    stopwatch exits 0 if it measured (whatever COMMAND's status), 2 on a
@@ -68,7 +70,7 @@ static double now_ms(void)
 }
 
 struct mem {
-    uint64_t rss_kib, guest_kib;        /* of the latest sample */
+    uint64_t rss_kib, guest_kib;        /* the largest of each seen */
     uint64_t mon_kib;                   /* the largest rss - guest seen */
     unsigned samples;
 };
@@ -100,8 +102,12 @@ static void sample(pid_t pid, uint64_t ram, struct mem *m)
     fclose(f);
     if (rss == 0)
         return;                         /* a zombie's empty smaps */
-    m->rss_kib = rss;
-    m->guest_kib = guest;
+    /* Largest, not latest: the last sample may catch the process as it
+       exits, its guest RAM already unmapped. */
+    if (rss > m->rss_kib)
+        m->rss_kib = rss;
+    if (guest > m->guest_kib)
+        m->guest_kib = guest;
     if (rss - guest > m->mon_kib)
         m->mon_kib = rss - guest;
     m->samples++;
