@@ -83,7 +83,32 @@ void arm64_trap_init(struct irq_table *irqs);
 /* start.c: the device tree QEMU left at the base of RAM, NULL if none */
 extern const void *arm64_fdt;
 
-/* gic.c: the interrupt controller, v2 or v3 */
+/* What the GIC driver shared with arm32 (arch/arm/gic.c) asks of the
+   CPU. The GICv3 system register interface is there when
+   ID_AA64PFR0_EL1.GIC, bits [27:24], is nonzero (Arm ARM D13); MPIDR_EL1
+   has Aff0-Aff2 in bits [23:0] and Aff3 in [39:32]. */
+static inline bool gic_cpu_has_sysregs(void)
+{
+    return (read_sysreg(id_aa64pfr0_el1) >> 24 & 0xf) != 0;
+}
+
+static inline uint64_t gic_cpu_affinity(void)
+{
+    uint64_t mpidr = read_sysreg(mpidr_el1);
+
+    return (mpidr & 0xffffff) | (mpidr >> 32 & 0xff) << 24;
+}
+
+/* The v3 CPU interface registers: icc_read(iar1) is ICC_IAR1_EL1. */
+#define icc_read(reg)     read_sysreg(icc_##reg##_el1)
+#define icc_write(reg, v) write_sysreg(icc_##reg##_el1, v)
+
+static inline void gic_cpu_sgi1r(uint64_t v)
+{
+    write_sysreg(icc_sgi1r_el1, v);
+}
+
+/* arch/arm/gic.c: the interrupt controller, v2 or v3 */
 void gic_init(void);
 uint32_t gic_ack(void);                  /* the raw IAR value */
 unsigned gic_intid(uint32_t iar);        /* the INTID in an IAR value */

@@ -1,6 +1,6 @@
 /* kernel.h - what the portable kernel needs from an architecture, and what it
    gives back. Each arch/<name>/ implements the platform_* functions; the
-   porting chapter of the book (book/building.md for now) says in which order.
+   porting chapter of the book (book/porting.md) says in which order.
 
    Contract for every function here: callable from thread context before and
    after interrupts are enabled; none is ISR-safe unless it says so. */
@@ -14,7 +14,7 @@
 
 /* What boot code learned about the machine, filled by the arch before kmain. */
 struct boot_info {
-    const char *arch;       /* "x64", "arm64", "rv64" */
+    const char *arch;       /* "x64", "arm64", "arm32", "rv64" */
     const char *entry;      /* how we were entered: "PVH", "EL1", "OpenSBI S-mode" */
     const char *console;    /* e.g. "16550 at port 0x3f8" */
     uint64_t mem_bytes;     /* usable RAM the firmware reported, 0 if unknown */

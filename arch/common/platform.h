@@ -4,7 +4,8 @@
 
    For each function: its preconditions, the interrupt state on entry and on
    exit ("irqs off" means the CPU does not take interrupts: x64 RFLAGS.IF = 0,
-   arm64 DAIF.I = 1, rv64 sstatus.SIE = 0), and whether an ISR may call it.
+   arm64 DAIF.I = 1, arm32 CPSR.I = 1, rv64 sstatus.SIE = 0), and whether
+   an ISR may call it.
    The kernel is single-CPU: "atomic" below means atomic against this CPU's
    own interrupt handlers. */
 #ifndef BREADBOARD_PLATFORM_H
@@ -21,11 +22,17 @@ struct irq_table;
 /* --- 1. Early boot (assembly, arch/<arch>/boot.S) ----------------------
    Set up a stack, zero BSS, and call the arch's C entry with interrupts off,
    which brings up the console and calls kmain(). No function here is called
-   before that. */
+   before that. Where the CPU has a stack pointer per mode (AArch32: Abort,
+   Undefined, IRQ, FIQ), every mode that takes an exception gets a stack
+   here too: nothing else sets them. The compiler flags come first
+   (book/porting.md, step 0): no FP/SIMD registers, and on Arm no
+   unaligned accesses, since with the MMU off they fault. */
 
 /* --- 2. Console and exit: platform_putc(), platform_exit() in kernel.h.
    Both work from any context, ISRs and fault handlers included, with irqs
-   in any state, and before platform_init(). */
+   in any state, and before platform_init(). platform_exit()'s status must
+   reach whoever started the kernel whole: on arm32 that takes semihosting's
+   SYS_EXIT_EXTENDED, since A32's SYS_EXIT carries no status. */
 
 /* --- 3. Initialisation ------------------------------------------------- */
 
@@ -65,8 +72,9 @@ void platform_irq_on(void);
 
 /* Unmask (enable) or mask device interrupt `irq` at the controller. `irq`
    is the number the arch's ISRs pass to irq_raise(): the GSI on x64, the
-   GIC INTID on arm64, the PLIC source on rv64. Returns false for a number
-   the controller does not have. Irqs: any, unchanged. Not ISR-safe.
+   GIC INTID on arm64 and arm32, the PLIC source on rv64. Returns false for
+   a number the controller does not have. Irqs: any, unchanged. Not
+   ISR-safe.
 
    Deferral and level-triggered lines: an ISR records the event and then
    masks a level-triggered source before it ends the interrupt at the
@@ -78,10 +86,10 @@ bool platform_irq_mask(unsigned irq);
 
 /* Make interrupt `irq` pending through the interrupt controller itself,
    exactly as if a device had raised it: x64 a self-IPI to its vector;
-   arm64 an SGI (irq < 16) or a write to GICD_ISPENDR; rv64 the supervisor
-   software interrupt (only PLATFORM_SOFT_IRQ). Used by the tests to drive
-   the full ISR -> deferred -> handler path. Returns false if the arch cannot
-   raise that number. Irqs: any, unchanged. ISR-safe. */
+   arm64 and arm32 an SGI (irq < 16) or a write to GICD_ISPENDR; rv64 the
+   supervisor software interrupt (only PLATFORM_SOFT_IRQ). Used by the
+   tests to drive the full ISR -> deferred -> handler path. Returns false
+   if the arch cannot raise that number. Irqs: any, unchanged. ISR-safe. */
 bool platform_irq_trigger(unsigned irq);
 
 /* Each arch's arch.h defines three interrupt numbers:
@@ -110,7 +118,12 @@ void platform_console_irq(bool on);
 /* --- 6. Faults ---------------------------------------------------------
    Each arch's trap code reports a CPU exception it does not expect with
    kernel_fault(): the exception's name, the faulting address, and the
-   registers, then exits with KERNEL_FAULT_STATUS. */
+   registers, then exits with KERNEL_FAULT_STATUS. The pc is the faulting
+   instruction's: where the CPU reports a return address past it (AArch32:
+   LR - 8 for a data abort, LR - 4 for an undefined instruction or a
+   prefetch abort), the arch subtracts the offset. The address is the
+   fault address register's (CR2, FAR_EL1, DFAR or IFAR, stval), 0 where
+   the exception has none. */
 #define KERNEL_FAULT_STATUS 3
 
 /* A register for the fault report: name and value. */
@@ -128,18 +141,32 @@ _Noreturn void kernel_fault(const char *what, uint64_t pc, uint64_t addr,
 /* --- 7. Barriers, atomics, bit scans -------------------------------------
    The portable code uses the compiler's __atomic builtins, which GCC and
    Clang lower to each arch's instructions (x64 lock-prefixed ops; arm64
-   ldxr/stxr or LSE; rv64 the A extension's amo* and lr/sc). A port to a
-   compiler without them provides these. All are ISR-safe. */
+   ldxr/stxr or LSE; arm32 ldrex/strex; rv64 the A extension's amo* and
+   lr/sc). A port to a compiler without them provides these. All are
+   ISR-safe. The portable code's atomics are all on 32-bit words, so a
+   32-bit arch needs no 64-bit atomic (which might be a libatomic call); it
+   must only not share a plain uint64_t between an ISR and the loop.
+
+   The compiler may also call its run-time library (libgcc) for what the
+   ISA lacks; every kernel links -lgcc. A 32-bit arch needs 64-bit
+   division there: hdr/timer.h divides by the timer's frequency. On arm32
+   that is __aeabi_uldivmod, which arch/arm32/aeabi.c defines because
+   Debian's libgcc cannot be linked into a soft-float kernel
+   (book/porting.md, step 7). */
 #define platform_barrier()       __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define platform_atomic_or(p, v) __atomic_fetch_or((p), (v), __ATOMIC_SEQ_CST)
 
 /* Find first/last set bit, 1-based, 0 for none. Where the ISA has a bit-scan
    instruction (x64 bsf/bsr, arm64 clz/rbit, rv64 Zbb ctz/clz) the builtins
    become it; plain RV64IMAC has none, and GCC's fallback is a libgcc call
-   that a freestanding kernel may not link, so there it is a binary search. */
+   that a freestanding kernel may not link, so there it is a binary search.
+   arm32 (ARMv7: clz, and rbit since ARMv6T2) is in the list too: GCC
+   makes __builtin_ctz rbit then clz, inline. A new arch that is not
+   listed takes the binary search: correct, a little slower. */
 static inline int platform_ffs(uint32_t x)
 {
-#if defined(__x86_64__) || defined(__aarch64__) || defined(__riscv_zbb)
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__riscv_zbb) || \
+    (defined(__arm__) && __ARM_ARCH >= 7)
     return x ? __builtin_ctz(x) + 1 : 0;
 #else
     int n = 1;
@@ -156,7 +183,8 @@ static inline int platform_ffs(uint32_t x)
 
 static inline int platform_fls(uint32_t x)
 {
-#if defined(__x86_64__) || defined(__aarch64__) || defined(__riscv_zbb)
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__riscv_zbb) || \
+    (defined(__arm__) && __ARM_ARCH >= 7)
     return x ? 32 - __builtin_clz(x) : 0;
 #else
     int n = 0;
@@ -173,7 +201,10 @@ static inline int platform_fls(uint32_t x)
    What the portable virtio drivers (arch/common/virtio.c) need to find and
    reach their devices. Physical addresses are the kernel's addresses on
    every arch (identity-mapped or no MMU), so a memory BAR or a virtio-mmio
-   window is used at its physical address. An I/O BAR holds an address in
+   window is used at its physical address. On a 32-bit arch that means
+   below 4 GiB: the addresses here are uint64_t, and one above 4 GiB would
+   truncate in a pointer (arm32 runs `virt` with highmem=off, so that its
+   ECAM and windows are all low). An I/O BAR holds an address in
    PCI I/O space: a port number on x64; arm64 and rv64 have no port I/O,
    and their host bridge maps I/O space into a memory window (BAR value b
    at the window's CPU address + (b - its PCI address)), so the portable
@@ -183,13 +214,14 @@ static inline int platform_fls(uint32_t x)
 struct pci_drv; /* hdr/pci.h */
 
 /* The PCI configuration access the board has, in `*out` (hdr/pci.h's
-   pci_drv): x64 mechanism #1 (ports 0xCF8/0xCFC); arm64 and rv64 the ECAM
-   window of the device tree's "pci-host-ecam-generic" node. Where no
-   firmware assigned BARs (arm64 and rv64 `virt` booted with -kernel), the
-   first call gives every function on every bus its BARs from the host
-   bridge's windows (its "ranges") and enables their decoding (PCI-to-PCI
-   bridges are not configured, so nothing behind one is reached); on x64
-   the firmware did (SeaBIOS, or our monitor). False if the board has no PCI.
+   pci_drv): x64 mechanism #1 (ports 0xCF8/0xCFC); arm64, arm32 and rv64
+   the ECAM window of the device tree's "pci-host-ecam-generic" node. Where
+   no firmware assigned BARs (arm64, arm32 and rv64 `virt` booted with
+   -kernel), the first call gives every function on every bus its BARs
+   from the host bridge's windows (its "ranges") and enables their
+   decoding (PCI-to-PCI bridges are not configured, so nothing behind one
+   is reached); on x64 the firmware did (SeaBIOS, or our monitor). False if
+   the board has no PCI.
    The pci_drv stays valid for the whole run. */
 bool platform_pci(struct pci_drv *out);
 

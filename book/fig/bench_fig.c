@@ -204,7 +204,7 @@ static void sizes(void)
     double left = 80, width = 520, scale = width / (256.0 * 1024);
     char buf[CELL];
 
-    head(left + width + 200, y0 + 3 * step + 50, "Kernel images: text, data and bss against 128 KiB");
+    head(left + width + 200, y0 + 4 * step + 50, "Kernel images: text, data and bss against 128 KiB");
     for (int r = 0; r < rows; r++) {
         long t, d, b;
         double y = y0 + n * step, x = left;

@@ -274,8 +274,9 @@ for r in $(seq 1 "$runs"); do alternate "$r" board_ours board_qemu; board_floor;
 
 # ---- 7. kernel image sizes --------------------------------------------
 say "kernel image sizes"
-for a in x64 arm64 rv64; do
-    case $a in x64) s=size ;; arm64) s=aarch64-linux-gnu-size ;; rv64) s=riscv64-linux-gnu-size ;; esac
+for a in x64 arm64 arm32 rv64; do
+    case $a in x64) s=size ;; arm64) s=aarch64-linux-gnu-size ;; arm32) s=arm-linux-gnueabihf-size ;;
+               rv64) s=riscv64-linux-gnu-size ;; esac
     read -r t d b _ < <($s "arch/$a/kernel.elf" | tail -n 1)
     sample size-$a ours "$(awk -v x=$((t + d + b)) 'BEGIN { printf "%.1f", x / 1024 }')"
     printf 'size-%s\t%s\t%s\t%s\n' "$a" "$t" "$d" "$b" >> "$out/sizes.tsv"
@@ -363,6 +364,7 @@ board-start-floor	board-start	ms	floor	an empty process (/bin/true)	-	1. No CPU:
 board-mem	board-mem	KiB	qemu	QEMU -S microvm (TCG)	<=0.25	6. No CPU: monitor memory at rest
 size-x64	size-x64	KiB	const:128	128 KiB	<=1	7. Kernel image, x64 (text+data+bss)
 size-arm64	size-arm64	KiB	const:128	128 KiB	<=1	7. Kernel image, arm64 (text+data+bss)
+size-arm32	size-arm32	KiB	const:128	128 KiB	<=1	7. Kernel image, arm32 (text+data+bss)
 size-rv64	size-rv64	KiB	const:128	128 KiB	<=1	7. Kernel image, rv64 (text+data+bss)
 build-null	build-null	s	const:0.5	0.5 s	<=1	8. tup with nothing changed
 build-touch	build-touch	s	-	-	-	8. tup after touching one header

@@ -1,4 +1,15 @@
-/* gic.c - the Arm Generic Interrupt Controller on QEMU virt, version 2 or 3.
+/* gic.c - the Arm Generic Interrupt Controller on QEMU virt, version 2 or 3,
+   shared by arm64 and arm32 (the Tupfile of each compiles every .c file
+   in arch/arm).
+
+   Everything here is memory-mapped and the same on both, except four
+   things about the CPU, which each arch.h provides: whether the CPU has
+   the GICv3 system-register interface (gic_cpu_has_sysregs), its affinity
+   (gic_cpu_affinity, from MPIDR), the v3 CPU interface registers by name
+   (icc_read, icc_write: msr/mrs on arm64, mrc/mcr on arm32, whose
+   encodings IHI 0069 chapter 12 gives with each register) and the 64-bit
+   ICC_SGI1R (gic_cpu_sgi1r: msr, or mcrr). The v2 CPU interface is
+   memory-mapped, so it is shared whole.
 
    The Distributor holds the per-interrupt state (enable, pending, group,
    priority, trigger, target) for the SPIs, at the same offsets in both
@@ -96,13 +107,11 @@ static void wait_rwp(unsigned intid)
         ;
 }
 
-/* MPIDR_EL1's affinity fields in the Aff3.Aff2.Aff1.Aff0 order that
-   GICR_TYPER and GICD_IROUTER use (Arm ARM D13, MPIDR_EL1). */
+/* MPIDR's affinity fields in the Aff3.Aff2.Aff1.Aff0 order that
+   GICR_TYPER and GICD_IROUTER use (arch.h reads MPIDR its way). */
 static uint64_t affinity(void)
 {
-    uint64_t mpidr = read_sysreg(mpidr_el1);
-
-    return (mpidr & 0xffffff) | (mpidr >> 32 & 0xff) << 24;
+    return gic_cpu_affinity();
 }
 
 /* --- detection ------------------------------------------------------------ */
@@ -111,11 +120,12 @@ static uint64_t affinity(void)
    register. Its place depends on the version we are asking about: the
    v3 Distributor has a 64 KiB frame (GICD_PIDR2 at 0xffe8), the v2 one
    4 KiB (ICPIDR2 at 0xfe8), and past a v2 frame there may be nothing to
-   answer a read. So ask the CPU first: ID_AA64PFR0_EL1.GIC, bits [27:24],
-   is nonzero when it has the v3 system register interface (Arm ARM D13). */
+   answer a read. So ask the CPU first (arch.h): ID_AA64PFR0_EL1.GIC on
+   arm64, ID_PFR1.GIC on arm32, is nonzero when it has the v3 system
+   register interface. */
 static unsigned detect(const char **how)
 {
-    bool sysregs = (read_sysreg(id_aa64pfr0_el1) >> 24 & 0xf) != 0;
+    bool sysregs = gic_cpu_has_sysregs();
     unsigned rev;
 
     *how = sysregs ? "GICD_PIDR2" : "GICD_ICPIDR2";
@@ -164,17 +174,17 @@ static void wake_redistributor(void)
         ;
 }
 
-/* System register interface on (ICC_SRE_EL1.SRE), all priorities let
+/* System register interface on (ICC_SRE.SRE), all priorities let
    through, EOImode 0 (a write to EOIR both drops the priority and
    deactivates), Group 1 on (IHI 0069 ICC_SRE_EL1, ICC_PMR_EL1,
-   ICC_CTLR_EL1, ICC_IGRPEN1_EL1). */
+   ICC_CTLR_EL1, ICC_IGRPEN1_EL1, and their AArch32 ICC_* twins). */
 static void v3_cpu_init(void)
 {
-    write_sysreg(icc_sre_el1, read_sysreg(icc_sre_el1) | 1);
+    icc_write(sre, icc_read(sre) | 1);
     isb();
-    write_sysreg(icc_pmr_el1, PMR_ALL);
-    write_sysreg(icc_ctlr_el1, 0);
-    write_sysreg(icc_igrpen1_el1, 1);
+    icc_write(pmr, PMR_ALL);
+    icc_write(ctlr, 0);
+    icc_write(igrpen1, 1);
     isb();
 }
 
@@ -279,7 +289,7 @@ void gic_init(void)
 uint32_t gic_ack(void)
 {
     if (v3)
-        return (uint32_t)read_sysreg(icc_iar1_el1);
+        return (uint32_t)icc_read(iar1);
     return mmio_read32(GICC_BASE + GICC_IAR);
 }
 
@@ -294,7 +304,7 @@ unsigned gic_intid(uint32_t iar)
 void gic_eoi(uint32_t iar)
 {
     if (v3) {
-        write_sysreg(icc_eoir1_el1, iar);
+        icc_write(eoir1, iar);
         isb();
         return;
     }
@@ -346,7 +356,7 @@ bool gic_set_level(unsigned intid)
 }
 
 /* An SGI to this CPU only. v2: GICD_SGIR with TargetListFilter 0b10, "the
-   requesting CPU" (IHI 0048B 4.3.15). v3: ICC_SGI1R_EL1 with our Aff3,
+   requesting CPU" (IHI 0048B 4.3.15). v3: ICC_SGI1R with our Aff3,
    Aff2 and Aff1, and our Aff0 as bit (Aff0 % 16) of TargetList in range
    Aff0 / 16 (IHI 0069 ICC_SGI1R_EL1). */
 static void send_sgi(unsigned intid)
@@ -357,7 +367,7 @@ static void send_sgi(unsigned intid)
         mmio_write32(GICD_BASE + GICD_SGIR, 2u << 24 | intid);
         return;
     }
-    write_sysreg(icc_sgi1r_el1, (uint64_t)intid << 24 | 1u << (aff0 % 16) | (aff0 / 16) << 44 |
+    gic_cpu_sgi1r((uint64_t)intid << 24 | 1u << (aff0 % 16) | (aff0 / 16) << 44 |
                  (aff >> 8 & 0xff) << 16 | (aff >> 16 & 0xff) << 32 | (aff >> 24) << 48);
     isb();
 }
