@@ -71,14 +71,22 @@ sample() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$samples"; }
 # A memory sample from a stopwatch line, unless the guest RAM mapping was
 # not found (then the monitor's figure would include it): figure side line.
 mem_sample() {
+    [ "$(echo "$3" | field status)" = 3 ] || { skip "$1" "$2: the monitor did not exit 3: $3"; return; }
     if [ "$(echo "$3" | field guest_kib)" -gt 0 ] 2>/dev/null; then
         sample "$1" "$2" "$(echo "$3" | field mon_kib)"
     else
         skip "$1" "$2: no guest RAM mapping of $mem found in /proc/PID/smaps"
     fi
 }
-# A figure that could not be measured, and why (once is enough).
-skip() { grep -q "^$1	" "$skips" || printf '%s\t%s\n' "$1" "$2" >> "$skips"; }
+# A figure that could not be measured, and why: once per side (a reason
+# that starts "ours: ", "qemu: " or "floor: "), so that one side's failure
+# does not stand for the other's.
+skip() {
+    awk -F'\t' -v f="$1" -v w="$2" 'BEGIN { s = w; sub(/: .*/, "", s) }
+        $1 == f { seen = 1; if (s ~ /^(ours|qemu|floor)$/ && index($2, s ": ") == 0) $2 = $2 "; " w }
+        { print $1 "\t" $2 }
+        END { if (!seen) print f "\t" w }' "$skips" > "$skips.new" && mv "$skips.new" "$skips"
+}
 # The value after `key` in a stopwatch/kbench line: field KEY VALUE pairs.
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'; }
 # Run a command as sides in alternating order: `alternate R cmd_a cmd_b`.
@@ -87,14 +95,14 @@ alternate() {
 }
 
 # ---- the machine ------------------------------------------------------
-kvm_ok= kvm_why="no /dev/kvm"
+kvm_ok= kvm_why="no /dev/kvm" floor_ok= floor_why=
 dev=${BREADBOARD_KVM:-/dev/kvm}
 if [ -c "$dev" ] && { : <> "$dev"; } 2>/dev/null; then
-    if why=$("$bbvm" --kvm-device "$dev" --check-kvm 2>&1) &&
-       why2=$("$bin/kvmfloor" --check 2>&1); then
+    if why=$("$bbvm" --kvm-device "$dev" --check-kvm 2>&1); then
         kvm_ok=1
+        why=$(BREADBOARD_KVM=$dev "$bin/kvmfloor" --check 2>&1) && floor_ok=1 || floor_why=$why
     else
-        kvm_why="$dev cannot run a VM here: ${why:-}${why2:-}"
+        kvm_why="$dev cannot run a VM here: $why"
     fi
 elif [ -e "$dev" ]; then
     kvm_why="$dev cannot be opened read-write"
@@ -137,32 +145,49 @@ qemu_vio=(-device virtio-rng-device -device virtio-serial-device,max_ports=1
           -device virtconsole,chardev=vcon)
 qemu_vio_cmdline="virtio_mmio.device=512@0xfeb00e00:23 virtio_mmio.device=512@0xfeb00c00:22"
 
+# QEMU cannot be pointed at another KVM device: where BREADBOARD_KVM names
+# one, QEMU's side is not measured rather than measured on /dev/kvm.
+qemu_ok=1 qemu_why=
+[ "$dev" = /dev/kvm ] || { qemu_ok=; qemu_why="QEMU uses /dev/kvm only, and BREADBOARD_KVM is $dev"; }
+# The kernel's first line, its banner, before it calibrates any clock:
+# bbvm states the TSC rate in CPUID leaf 0x15 and QEMU does not, so on
+# QEMU the kernel then spends 10 ms or more on the PIT (boot-exit has it).
+first_line="breadboard: kernel for x64"
+
 # ---- 1, 6. boot and memory --------------------------------------------
 boot_ours() {
     local l
-    l=$("$bin/stopwatch" --ready "bench: ready" --timeout 60 -- "$bbvm" -n -m "$mem" -c "bench=none" "$kbench")
+    l=$("$bin/stopwatch" --ready "$first_line" --timeout 60 -- "$bbvm" --kvm-device "$dev" -n -m "$mem" -c "bench=none" "$kbench")
     echo "ours $l" >> "$out/logs/boot.log"
-    [ "$(echo "$l" | field status)" = 3 ] || { skip boot "bbvm did not exit 3: $l"; return; }
+    case $(echo "$l" | field status)/$(echo "$l" | field ready_ms) in
+    3/[0-9]*) ;;
+    *) skip boot "ours: bbvm did not exit 3 after its first line: $l"; return ;;
+    esac
     sample boot-ready ours "$(echo "$l" | field ready_ms)"
     sample boot-exit ours "$(echo "$l" | field exit_ms)"
 }
 boot_qemu() {
     local l
+    [ -n "$qemu_ok" ] || { skip boot "qemu: $qemu_why"; return; }
     qemu_microvm "bench=none"
-    l=$("$bin/stopwatch" --ready "bench: ready" --timeout 60 -- "${qemu[@]}")
+    l=$("$bin/stopwatch" --ready "$first_line" --timeout 60 -- "${qemu[@]}")
     echo "qemu $l" >> "$out/logs/boot.log"
-    [ "$(echo "$l" | field status)" = 3 ] || { skip boot "QEMU did not exit 3: $l"; return; }
+    case $(echo "$l" | field status)/$(echo "$l" | field ready_ms) in
+    3/[0-9]*) ;;
+    *) skip boot "qemu: QEMU did not exit 3 after the first line: $l"; return ;;
+    esac
     sample boot-ready qemu "$(echo "$l" | field ready_ms)"
     sample boot-exit qemu "$(echo "$l" | field exit_ms)"
 }
 mem_ours() {
     local l
-    l=$("$bin/stopwatch" --ready "bench: ready" --mem --ram $mem_bytes --timeout 60 -- "$bbvm" -n -m "$mem" -c "bench=none" "$kbench")
+    l=$("$bin/stopwatch" --ready "bench: ready" --mem --ram $mem_bytes --timeout 60 -- "$bbvm" --kvm-device "$dev" -n -m "$mem" -c "bench=none" "$kbench")
     echo "ours $l" >> "$out/logs/mem.log"
     mem_sample mem ours "$l"
 }
 mem_qemu() {
     local l
+    [ -n "$qemu_ok" ] || { skip mem "qemu: $qemu_why"; return; }
     qemu_microvm "bench=none"
     l=$("$bin/stopwatch" --ready "bench: ready" --mem --ram $mem_bytes --timeout 60 -- "${qemu[@]}")
     echo "qemu $l" >> "$out/logs/mem.log"
@@ -174,11 +199,13 @@ mem_qemu() {
 # or `bench: FIG n N p50 A p99 B max C`.
 guest_figures() { # side log
     local side=$1 log=$2
+    # Whole lines of whole numbers only: bbvm's stderr is kept apart, but a
+    # line cut short must not pass as a figure.
     awk -v side="$side" '
         { sub(/\r$/, "") }
-        $1 == "bench:" && $3 == "n" && $5 == "ns" && $4 > 0 && $6 > 0 {
+        $1 == "bench:" && NF == 6 && $3 == "n" && $5 == "ns" && $4 ~ /^[0-9]+$/ && $6 ~ /^[0-9]+$/ && $4 > 0 && $6 > 0 {
             print $2 "\t" side "\t" $4 "\t" $6 }
-        $1 == "bench:" && $3 == "n" && $5 == "p50" {
+        $1 == "bench:" && NF == 10 && $3 == "n" && $5 == "p50" && $7 == "p99" && $6 ~ /^[0-9]+$/ && $8 ~ /^[0-9]+$/ {
             print $2 "-p50\t" side "\t1\t" $6; print $2 "-p99\t" side "\t1\t" $8 }
     ' "$log" | while IFS=$'\t' read -r fig s n ns; do
         case $fig in
@@ -186,38 +213,50 @@ guest_figures() { # side log
         *) sample "$fig" "$s" "$(awk -v n="$n" -v t="$ns" 'BEGIN { printf "%.2f", n / t * 1e9 / 1048576 }')" ;;
         esac
     done
-    grep -h '^bench: .* not available' "$log" | while read -r _ fig _; do
-        skip "$fig" "$side: $(grep -h "^bench: $fig not available" "$log" | head -n 1 | sed 's/^bench: [^ ]* //')"
+    tr -d '\r' < "$log" | grep '^bench: [^ ]* not available: ' | while read -r _ fig _ _ why; do
+        skip "$fig" "$side: not available: $why"
+        [ "$fig" != irq-msi ] || skip rng-roundtrip "$side: not available: $why"
     done || true
 }
+# One kbench boot: side, log, the figures it should print, the command.
+# Stdin /dev/null (QEMU's -serial stdio would take the terminal, and stop
+# a bench run in the background), bounded (7 figures of at most 30 s
+# each), the monitor's stderr apart from the guest's lines.
+kb_run() {
+    local side=$1 log=$2 figs=$3 rc=0 f
+    shift 3
+    timeout -k 10 400 "$@" < /dev/null > "$log" 2> "${log%.log}.err" || rc=$?
+    guest_figures "$side" "$log"
+    if ! tr -d '\r' < "$log" | grep -qx 'bench: done'; then
+        for f in $figs; do skip "$f" "$side: kbench did not finish (status $rc, $log)"; done
+    fi
+}
 kb_figs="bench=pio,mmio,irq,rng,vcon,serial"
+kb_list="exit-pio exit-mmio irq-ioapic virtio-rng virtio-console serial"
 kb_ours() {
-    local log=$out/logs/kbench-ours-$r.log
-    "$bbvm" -n -m "$mem" -c "$kb_figs bench-transport=mmio" "$kbench" > "$log" 2>&1 || true
-    guest_figures ours "$log"
+    kb_run ours "$out/logs/kbench-ours-$r.log" "$kb_list" \
+        "$bbvm" --kvm-device "$dev" -n -m "$mem" -c "$kb_figs bench-transport=mmio" "$kbench"
 }
 kb_qemu() {
-    local log=$out/logs/kbench-qemu-$r.log
+    [ -n "$qemu_ok" ] || { for f in $kb_list; do skip "$f" "qemu: $qemu_why"; done; return; }
     qemu_microvm "$kb_figs $qemu_vio_cmdline" "${qemu_vio[@]}" \
         -chardev file,id=vcon,path="$out/logs/vcon-qemu-$r.out"
-    "${qemu[@]}" > "$log" 2>&1 || true
-    guest_figures qemu "$log"
+    kb_run qemu "$out/logs/kbench-qemu-$r.log" "$kb_list" "${qemu[@]}"
 }
 kb_msi_ours() {
-    local log=$out/logs/kbench-msi-ours-$r.log
-    "$bbvm" -n -m "$mem" -c "bench=msi bench-transport=pci" "$kbench" > "$log" 2>&1 || true
-    guest_figures ours "$log"
+    kb_run ours "$out/logs/kbench-msi-ours-$r.log" "irq-msi rng-roundtrip" \
+        "$bbvm" --kvm-device "$dev" -n -m "$mem" -c "bench=msi bench-transport=pci" "$kbench"
 }
 kb_msi_qemu() {
-    local log=$out/logs/kbench-msi-qemu-$r.log
-    qemu-system-x86_64 -M q35 "${qemu_common[@]}" -kernel "$kbench" -append "bench=msi bench-transport=pci" \
-        -device virtio-rng-pci,disable-legacy=on > "$log" 2>&1 || true
-    guest_figures qemu "$log"
+    [ -n "$qemu_ok" ] || { skip irq-msi "qemu: $qemu_why"; skip rng-roundtrip "qemu: $qemu_why"; return; }
+    kb_run qemu "$out/logs/kbench-msi-qemu-$r.log" "irq-msi rng-roundtrip" \
+        qemu-system-x86_64 -M q35 "${qemu_common[@]}" -kernel "$kbench" \
+        -append "bench=msi bench-transport=pci" -device virtio-rng-pci,disable-legacy=on
 }
 floor_exits() {
     local k l
     for k in pio mmio; do
-        l=$("$bin/kvmfloor" $k 20000 2>&1) || { skip exit-$k "kvmfloor: $l"; continue; }
+        l=$(BREADBOARD_KVM=$dev "$bin/kvmfloor" $k 20000 2>&1) || { skip exit-$k "floor: kvmfloor: $l"; continue; }
         sample exit-$k floor "$(echo "$l" | awk '{ printf "%.1f", $6 / $4 }')"
     done
 }
@@ -229,7 +268,11 @@ if [ -n "$kvm_ok" ]; then
         alternate "$r" mem_ours mem_qemu
         alternate "$r" kb_ours kb_qemu
         alternate "$r" kb_msi_ours kb_msi_qemu
-        floor_exits
+        if [ -n "$floor_ok" ]; then
+            floor_exits
+        else
+            skip exit-pio "floor: $floor_why"; skip exit-mmio "floor: $floor_why"
+        fi
         printf '.' >&2
     done
     echo >&2
@@ -405,7 +448,7 @@ awk -F'\t' '
 # ---- JSON ------------------------------------------------------------------
 if [ -n "$json" ]; then
     awk -F'\t' -v machine="$out/machine.txt" -v samples="$samples" -v reran="$out/touch-reran.txt" '
-        function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); gsub(/\t/, " ", s); return "\"" s "\"" }
+        function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); gsub(/[\t\r\n]/, " ", s); return "\"" s "\"" }
         function num(x) { return x == "" || x == "-" || x == "const" ? "null" : x + 0 }
         BEGIN {
             printf "{\n  \"machine\": {"
