@@ -139,6 +139,7 @@ void arm32_trap_init(struct irq_table *irqs);
 /* start.c: the device tree QEMU left at the base of RAM, NULL if none;
    the mode boot.S was entered in */
 extern const void *arm32_fdt;
+#define ARM_FDT arm32_fdt   /* for arch/arm/buses.c */
 extern uint32_t arm32_entry_mode;
 
 /* arch/arm/gic.c: the interrupt controller, v2 or v3 */

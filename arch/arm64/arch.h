@@ -82,6 +82,7 @@ void arm64_trap_init(struct irq_table *irqs);
 
 /* start.c: the device tree QEMU left at the base of RAM, NULL if none */
 extern const void *arm64_fdt;
+#define ARM_FDT arm64_fdt   /* for arch/arm/buses.c */
 
 /* What the GIC driver shared with arm32 (arch/arm/gic.c) asks of the
    CPU. The GICv3 system register interface is there when

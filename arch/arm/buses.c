@@ -1,8 +1,16 @@
-/* buses.c - section 8 of arch/common/platform.h on QEMU virt (arm64):
-   where the devices are, from the device tree QEMU left at the base of
-   RAM. PCI is the "pci-host-ecam-generic" host bridge (arch/common/pci.c
-   does the ECAM and BAR work for arm64 and rv64 alike); its INTx lines
-   and the virtio-mmio windows' interrupts are GIC SPIs. */
+/* buses.c - section 8 of arch/common/platform.h on QEMU virt, for both Arm
+   arches (arm64 and arm32 compile it; ARM_FDT, in each arch.h, names the
+   tree pointer): where the devices are, from the device tree QEMU left at
+   the base of RAM. PCI is the "pci-host-ecam-generic" host bridge
+   (arch/common/pci.c does the ECAM and BAR work for every arch that has
+   one); its INTx lines and the virtio-mmio windows' interrupts are GIC
+   SPIs.
+
+   One thing differs on arm32: a 32-bit CPU with the MMU off reaches only
+   the low 4 GiB, and `virt` puts its ECAM and its 64-bit window above
+   them unless started with highmem=off (tests/boot does), which leaves
+   the ECAM at 0x3f000000 and no 64-bit window. A window above 4 GiB is
+   left unused. */
 #include "../common/fdt.h"
 #include "../common/platform.h"
 
@@ -11,12 +19,12 @@
    (1 would be a PPI: per-CPU, never a device's here). */
 static bool is_gic(int node)
 {
-    return fdt_is_compatible(arm64_fdt, node, "arm,cortex-a15-gic") ||
-           fdt_is_compatible(arm64_fdt, node, "arm,gic-400") ||
-           fdt_is_compatible(arm64_fdt, node, "arm,gic-v3");
+    return fdt_is_compatible(ARM_FDT, node, "arm,cortex-a15-gic") ||
+           fdt_is_compatible(ARM_FDT, node, "arm,gic-400") ||
+           fdt_is_compatible(ARM_FDT, node, "arm,gic-v3");
 }
 
-//! [arm64-spi]
+//! [arm-spi]
 /* The INTID of an SPI specifier, made level-sensitive, or -1. Both kinds
    of line we are asked about are levels whatever the tree's flags say:
    PCI INTx by definition (PCI 3.0, 2.2.6), and a virtio-mmio transport
@@ -34,11 +42,11 @@ static int spi(const struct fdt_irq *irq)
     intid = 32 + irq->cell[1];
     return gic_set_level(intid) ? (int)intid : -1;
 }
-//! [arm64-spi]
+//! [arm-spi]
 
 bool platform_pci(struct pci_drv *out)
 {
-    return fdt_board_pci(arm64_fdt, out);
+    return fdt_board_pci(ARM_FDT, out);
 }
 
 int platform_pci_intx(const struct pci_drv *d, uint32_t bdf, unsigned pin)
@@ -46,7 +54,7 @@ int platform_pci_intx(const struct pci_drv *d, uint32_t bdf, unsigned pin)
     struct fdt_irq irq;
 
     (void)d;    /* there is one host bridge, the one platform_pci() gave */
-    return fdt_board_pci_intx(arm64_fdt, bdf, pin, &irq) ? spi(&irq) : -1;
+    return fdt_board_pci_intx(ARM_FDT, bdf, pin, &irq) ? spi(&irq) : -1;
 }
 
 /* Both of virt's MSI controllers are in the tree (msi-map names them):
@@ -62,5 +70,5 @@ bool platform_msi_alloc(unsigned *irq, uint64_t *address, uint32_t *data)
 
 unsigned platform_virtio_mmio(struct platform_mmio *out, unsigned max)
 {
-    return fdt_board_virtio_mmio(arm64_fdt, out, max, spi, "GIC SPI");
+    return fdt_board_virtio_mmio(ARM_FDT, out, max, spi, "GIC SPI");
 }
