@@ -6,7 +6,11 @@
 #   2. two translation units link: one holds the implementation, the other
 #      (C++) only the declarations and calls every public function through them,
 #      which also proves the extern "C" guards;
-#   3. with NAME_STATIC both units may hold the implementation without a clash.
+#   3. with NAME_STATIC both units may hold the implementation without a clash;
+#   4. it compiles as C11 for every kernel's target, with that arch's own
+#      compiler and flags (KCC and ARCHFLAGS of arch/*/Tupfile), with and
+#      without NAME_IMPLEMENTATION: the kernels include these headers, and a
+#      32-bit target (arm32) is where a long that is not 64 bits shows.
 set -eu
 h=$(realpath "$1")
 name=$(basename "$h" .h)
@@ -43,4 +47,13 @@ printf '#define %s_STATIC\n#define %s_IMPLEMENTATION\n#include "%s"\n' "$N" "$N"
 printf '%s\nint main(void) { return 0; }\n' "$(cat "$t/s1.c")" > "$t/s2.c"
 echo "link: two units, each with a static implementation"
 gcc -std=c11 $W "$t/s1.c" "$t/s2.c" -o "$t/static"
+for tf in "$(dirname "$0")"/../arch/*/Tupfile; do
+    kcc=$(sed -n 's/^KCC = //p' "$tf")
+    af=$(sed -n 's/^ARCHFLAGS = //p' "$tf")
+    [ -n "$kcc" ] || continue
+    for impl in "" "-D${N}_IMPLEMENTATION"; do
+        echo "compile: $kcc $af -x c -std=c11 $impl"
+        $kcc $af -x c -std=c11 $W $impl -fsyntax-only -include "$h" /dev/null
+    done
+done
 echo "hdrcheck: $name.h stands alone"
