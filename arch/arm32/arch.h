@@ -152,7 +152,19 @@ bool gic_is_level(unsigned intid);
 bool gic_set_level(unsigned intid);      /* an SPI: make it level-sensitive */
 bool gic_raise(unsigned intid);
 
-/* platform.c: the virtual timer's level output, quietened by the ISR */
+/* The generic timer's registers through CP15, for arch/arm/timer.c
+   (ARMv7 ARM B4.1): CNTFRQ and CNTV_CTL by mrc/mcr, CNTVCT by
+   mrrc p15, 1, c14, CNTV_CVAL by mcrr p15, 3, c14. */
+static inline uint64_t gt_cntfrq(void) { return cp15_read(CP15_CNTFRQ); }
+static inline uint64_t gt_cntvct(void) { return cp15_read64(1, c14); }
+static inline void gt_cntv_ctl(uint32_t v) { cp15_write(CP15_CNTV_CTL, v); }
+static inline void gt_cntv_cval(uint64_t v) { cp15_write64(3, c14, v); }
+#define GT_CNTFRQ_NAME "CNTFRQ"
+
+/* arch/arm/timer.c: the virtual timer's level output, quietened by the
+   ISR; bring-up; the next one-shot (platform_wfi) */
 void cntv_stop(void);
+void arm_timer_init(void);
+void arm_timer_arm(uint64_t deadline);
 
 #endif

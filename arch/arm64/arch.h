@@ -119,7 +119,17 @@ bool gic_is_level(unsigned intid);
 bool gic_set_level(unsigned intid);      /* an SPI: make it level-sensitive */
 bool gic_raise(unsigned intid);
 
-/* platform.c: the virtual timer's level output, quietened by the ISR */
+/* The generic timer's registers, for arch/arm/timer.c (Arm ARM D13). */
+static inline uint64_t gt_cntfrq(void) { return read_sysreg(cntfrq_el0); }
+static inline uint64_t gt_cntvct(void) { return read_sysreg(cntvct_el0); }
+static inline void gt_cntv_ctl(uint32_t v) { write_sysreg(cntv_ctl_el0, (uint64_t)v); }
+static inline void gt_cntv_cval(uint64_t v) { write_sysreg(cntv_cval_el0, v); }
+#define GT_CNTFRQ_NAME "CNTFRQ_EL0"
+
+/* arch/arm/timer.c: the virtual timer's level output, quietened by the
+   ISR; bring-up; the next one-shot (platform_wfi) */
 void cntv_stop(void);
+void arm_timer_init(void);
+void arm_timer_arm(uint64_t deadline);
 
 #endif

@@ -121,7 +121,7 @@
 #define KB_BYTES          1048576u
 #define KB_BYTES_SMALL    16384u
 #define KB_CHUNK          4096u      /* bytes per virtio request */
-#define KB_LINE           64u        /* pattern line, its \n included */
+#define KB_LINE           KTEST_LINE /* pattern line (ktest.h), its \n included */
 #define KB_RNG_ASK        16u        /* bytes per latency request */
 #define KB_BOUND_MS       30000u
 #define KB_BOUND_SMALL_MS 10000u
@@ -655,22 +655,6 @@ static void fig_rng(void)
 
 /* --- 5. output: the virtio console and COM1 ------------------------------ */
 
-//! [pattern]
-/* Pattern line `n` into buf[0..KB_LINE): n in 8 hex digits, a space, 54
-   letters and digits from the (n mod 62)th on, a newline (no \r). */
-static void pattern_line(uint8_t *buf, uint32_t n)
-{
-    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    unsigned i;
-
-    for (i = 0; i < 8; i++)
-        buf[i] = (uint8_t)"0123456789abcdef"[(n >> (28 - 4 * i)) & 0xf];
-    buf[8] = ' ';
-    for (i = 9; i < KB_LINE - 1; i++)
-        buf[i] = (uint8_t)alpha[(n + (i - 9)) % 62];
-    buf[KB_LINE - 1] = '\n';
-}
-//! [pattern]
 
 /* The console's buffers are filled once, before the timing: slot s holds
    lines s * 64 on, so the device is timed, not the guest's pattern. */
@@ -679,7 +663,7 @@ static void fig_vcon(void)
     vcon_flow.console = true;
     for (unsigned s = 0; s < KB_INFLIGHT; s++)
         for (unsigned l = 0; l < KB_CHUNK / KB_LINE; l++)
-            pattern_line(vcon_flow.buf[s] + l * KB_LINE, s * (KB_CHUNK / KB_LINE) + l);
+            ktest_pattern_line(vcon_flow.buf[s] + l * KB_LINE, s * (KB_CHUNK / KB_LINE) + l);
     fig_flow("virtio-console", &vcon_flow);
 }
 
@@ -724,7 +708,7 @@ static void fig_serial(void)
     /* The bound once a line too: a host that drains, but slower than the
        bound allows (one that paces at 115200 baud takes 91 s a MiB). */
     for (uint32_t i = 0; ok && i < bytes / KB_LINE; i++) {
-        pattern_line(line, i);
+        ktest_pattern_line(line, i);
         ok = serial_send(line, KB_LINE) && !late();
     }
     ok = ok && serial_drained();

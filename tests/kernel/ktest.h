@@ -58,6 +58,24 @@ static inline void run_until(bool (*done)(void *ctx), void *ctx, unsigned ms)
     timer_cancel(&kernel_timers, &guard);
 }
 
+/* The tests that move bulk bytes (tests/kernel/tx-flood.c, the
+   benchmarks' tests/bench/kbench.c) send lines of KTEST_LINE bytes that a
+   reader can check: line `n` is n as 8 hex digits, a space, 54 of the 62
+   `A..Za..z0..9` starting at the (n mod 62)th, and a newline (no \r). */
+#define KTEST_LINE 64u
+static inline void ktest_pattern_line(uint8_t *buf, uint32_t n)
+{
+    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned i;
+
+    for (i = 0; i < 8; i++)
+        buf[i] = (uint8_t)"0123456789abcdef"[(n >> (28 - 4 * i)) & 0xf];
+    buf[8] = ' ';
+    for (i = 9; i < KTEST_LINE - 1; i++)
+        buf[i] = (uint8_t)alpha[(n + (i - 9)) % 62];
+    buf[KTEST_LINE - 1] = '\n';
+}
+
 /* Run the loop for `ms` milliseconds. */
 static inline void run_for(unsigned ms)
 {

@@ -44,29 +44,12 @@
 #include "uart16550.h"
 
 #define TX_BYTES    1048576u    /* 1 MiB */
-#define TX_LINE     64u         /* bytes per pattern line, its \n included */
+#define TX_LINE     KTEST_LINE  /* bytes per pattern line (ktest.h), its \n included */
 #define TX_STUCK_MS 10000u      /* THRE low this long: the host is not reading */
 #define TX_TEMT_MAX 1000000u    /* LSR polls while the console's bytes leave */
 
 static uart16550_drv com1 = { x64_uart_read, x64_uart_write,
                              (void *)(uintptr_t)UART16550_PC_COM1_PORT };
-
-
-//! [pattern]
-/* Pattern line `n` into buf[0..TX_LINE). */
-static void tx_line(uint8_t *buf, uint32_t n)
-{
-    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    unsigned i;
-
-    for (i = 0; i < 8; i++)
-        buf[i] = (uint8_t)"0123456789abcdef"[(n >> (28 - 4 * i)) & 0xf];
-    buf[8] = ' ';
-    for (i = 9; i < TX_LINE - 1; i++)
-        buf[i] = (uint8_t)alpha[(n + (i - 9)) % 62];
-    buf[TX_LINE - 1] = '\n';
-}
-//! [pattern]
 
 struct tx {
     uint32_t sent, sum;
@@ -131,7 +114,7 @@ _Noreturn void kmain(const struct boot_info *bi)
     if (!tx_text(&tx, "tx-flood: start\r\n"))
         tx.stuck = true;
     for (uint32_t i = 0; !tx.stuck && i < TX_BYTES / TX_LINE; i++) {
-        tx_line(line, i);
+        ktest_pattern_line(line, i);
         if (!tx_send(&tx, line, TX_LINE)) {
             tx.stuck = true;
             break;
