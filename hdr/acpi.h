@@ -87,7 +87,10 @@ extern "C" {
 /** @file acpi.h
     @brief ACPI table layout (RSDP, header, XSDT/RSDT, MADT, FADT) and the
     little-endian byte helpers and checksum both readers and writers use.
-    See @ref firmware. */
+    See @ref firmware.
+
+    Tests: tests/x64_acpi_test.c, tests/vm_acpi_test.c. Used alone:
+    book/alone/acpi.c, shown in the chapter's appendix. */
 
 /* ---- signatures -------------------------------------------------------- */
 

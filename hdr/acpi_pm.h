@@ -104,7 +104,10 @@ extern "C" {
 
 /** @file acpi_pm.h
     @brief ACPI PM1 block and PM timer: register map, driver and device model.
-    See @ref firmware. */
+    See @ref firmware.
+
+    Tests: tests/acpi_pm_test.c. Used alone: book/alone/acpi_pm.c, shown in
+    the chapter's appendix. */
 
 //! [pm-registers]
 /* Where a PC has the block, and how the FADT describes it: three blocks

@@ -108,7 +108,10 @@ extern "C" {
 
 /** @file async.h
     @brief The async runtime: work items, their state machine, and ktick().
-    See @ref async. */
+    See @ref async.
+
+    Tests: tests/async_test.c. Used alone: book/alone/async.c, shown in the
+    chapter's appendix. */
 
 /** The result of an item that was cancelled before it could finish. It is
     Linux's -ECANCELED, so backends that speak errno read naturally. */

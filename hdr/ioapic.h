@@ -82,7 +82,10 @@ extern "C" {
 
 /** @file ioapic.h
     @brief I/O APIC: register map, driver, device model and MSI translation.
-    See @ref ioapic. */
+    See @ref ioapic.
+
+    Tests: tests/ioapic_test.c. Used alone: book/alone/ioapic.c, shown in
+    the chapter's appendix. */
 
 //! [registers]
 /* Where the chip answers: a PC's first IOAPIC, and the size of its window. */

@@ -87,7 +87,10 @@ extern "C" {
 
 /** @file irq.h
     @brief Interrupt dispatch: a lock-free pending bitmap filled by ISRs and
-    drained by the event loop. See @ref irq. */
+    drained by the event loop. See @ref irq.
+
+    Tests: tests/irq_test.c. Used alone: book/alone/irq.c, shown in the
+    chapter's appendix. */
 
 /** A deferred interrupt handler. It runs from irq_dispatch(), in thread
     context, never in the ISR; `irq` is the number it was registered for.

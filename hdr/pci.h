@@ -126,7 +126,10 @@ extern "C" {
 
 /** @file pci.h
     @brief PCI configuration space: layout, driver and host-bridge model.
-    See @ref pci. */
+    See @ref pci.
+
+    Tests: tests/pci_test.c. Used alone: book/alone/pci.c, shown in the
+    chapter's appendix. */
 
 //! [pci-header]
 /* The configuration header (PCI 3.0, 6.1): offsets common to every header

@@ -80,7 +80,10 @@ extern "C" {
 
 /** @file pic8259.h
     @brief 8259A interrupt controller pair: commands, driver and device model.
-    See @ref pic8259. */
+    See @ref pic8259.
+
+    Tests: tests/pic8259_test.c. Used alone: book/alone/pic8259.c, shown in
+    the chapter's appendix. */
 
 //! [registers]
 /* Each chip has one address line, A0. With A0 = 0 a write is ICW1 (bit 4

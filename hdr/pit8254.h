@@ -101,7 +101,10 @@ extern "C" {
 
 /** @file pit8254.h
     @brief Intel 8254 interval timer and PC port 0x61: register map, driver
-    and device model. See @ref pit8254. */
+    and device model. See @ref pit8254.
+
+    Tests: tests/pit8254_test.c. Used alone: book/alone/pit8254.c, shown in
+    the chapter's appendix. */
 
 //! [pit-registers]
 /* Where a PC has the chip, and the model's offset space. */

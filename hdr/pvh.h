@@ -86,7 +86,10 @@ extern "C" {
 
 /** @file pvh.h
     @brief PVH boot ABI: hvm_start_info, the memory map and module entries,
-    the entry-point ELF note. See @ref firmware. */
+    the entry-point ELF note. See @ref firmware.
+
+    Tests: tests/vm_loader_test.c. Used alone: book/alone/pvh.c, shown in
+    the chapter's appendix. */
 
 /* The ELF note that makes a kernel a PVH kernel: name "Xen", this type,
    and a descriptor holding the 32-bit physical entry point (4 bytes, or 8

@@ -136,7 +136,10 @@ extern "C" {
 
 /** @file rtc_cmos.h
     @brief MC146818A CMOS real-time clock: register map, driver and device
-    model. See @ref rtc_cmos. */
+    model. See @ref rtc_cmos.
+
+    Tests: tests/rtc_cmos_test.c. Used alone: book/alone/rtc_cmos.c, shown
+    in the chapter's appendix. */
 
 //! [rtc-registers]
 /* Where a PC has the chip, and the model's offset space. */

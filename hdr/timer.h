@@ -2,7 +2,7 @@
 
    WHAT IT IS
    The clock and the timers of an event loop, for the kernels (bare metal on
-   x64, arm64 and rv64) and for the host-side monitor:
+   x64, arm64, arm32 and rv64) and for the host-side monitor:
      - time is a uint64_t count of nanoseconds since boot, which lasts 584
        years; timer_ms() and timer_us() build durations, and
        timer_ticks_to_ns() and timer_ns_to_ticks() convert to and from a
@@ -18,9 +18,10 @@
 
    HARDWARE
    None directly. The platform keeps time with a free-running counter (x64
-   TSC, arm64 CNTVCT_EL0, rv64 `time` CSR), which timer_ticks_to_ns() turns
-   into nanoseconds, and owns one hardware one-shot (LAPIC timer in
-   TSC-deadline or one-shot mode, arm64 CNTV_CVAL_EL0, SBI set_timer). The
+   TSC, the Arm generic timer's CNTVCT, rv64 `time` CSR), which
+   timer_ticks_to_ns() turns into nanoseconds, and owns one hardware
+   one-shot (LAPIC timer in TSC-deadline or one-shot mode, the Arm CNTV
+   compare value, SBI set_timer). The
    event loop programs that one-shot for timer_next_deadline(), converted
    with timer_ns_to_ticks(), and sleeps: no periodic tick. That programming
    is the kernel's business, not this header's.
@@ -76,7 +77,10 @@ extern "C" {
 
 /** @file timer.h
     @brief Monotonic time in nanoseconds and a queue of one-shot timers.
-    See @ref timers. */
+    See @ref timers.
+
+    Tests: tests/timer_test.c. Used alone: book/alone/timer.c, shown in the
+    chapter's appendix. */
 
 /* ---- time ---------------------------------------------------------------- */
 

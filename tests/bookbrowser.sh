@@ -6,7 +6,8 @@
 #   - every picture in the page's text has loaded: an <img> with a width,
 #     an <object> (how Doxygen embeds the SVG figures that book/fig/
 #     programs draw) holding an SVG document, and an SVG frame (a \dot
-#     diagram) holding one with graph nodes in it;
+#     diagram) holding one with graph nodes in it, and at most 1000 pixels
+#     wide (what the text beside the navigation has in a 1280-pixel window);
 #   - a chapter shows as many pictures as its Markdown asks for (\image and
 #     \dot lines and ![..](..) images, outside ``` fences).
 # The pages are loaded one at a time into a frame of a checking page that
@@ -85,6 +86,9 @@ async function check(file, title, want) {
             try { svg = g.contentDocument && g.contentDocument.documentElement; } catch (e) {}
             if (!svg || svg.nodeName !== 'svg' || svg.querySelectorAll('g.node').length === 0)
                 bad.push('diagram did not load: ' + g.getAttribute('src'));
+            else if (g.getBoundingClientRect().width > 1000)
+                bad.push('diagram wider than the page (' + Math.round(g.getBoundingClientRect().width) +
+                         ' px; give its graph a size=): ' + g.getAttribute('src'));
         }
         const objs = text ? [...text.querySelectorAll('object')] : [];
         for (const o of objs) {

@@ -61,7 +61,7 @@ for md in book/*.md; do
             item_end(); inex = 0
             h = substr($0, 4)
             if (k <= nw && index(h, w[k]) == 1) { k++; if (w[k-1] == "Exercises") { inex = 1; nex++ } }
-            if (h ~ /^Appendix: `hdr\/[a-z0-9_]+\.h` on its own/) {
+            if (h ~ /^Appendix: `?hdr\/[a-z0-9_]+\.h`? on its own/) {
                 if (k <= nw) printf "ERR %s:%d: appendix before the chapter'"'"'s \"%s\"\n", md, NR, w[k]
                 match(h, /hdr\/[a-z0-9_]+\.h/); app = substr(h, RSTART + 4, RLENGTH - 6)
                 printf "APPX %s:%d: %s\n", md, NR, app

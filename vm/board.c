@@ -662,6 +662,7 @@ static void build_vio_pci(struct board *b, unsigned i, uint32_t bar_base)
 
 /* ---- isa-debug-exit: the one device that is the monitor's own ---------- */
 
+//! [monitor-debug-exit]
 /* A 1-byte OUT of v asks to stop with status (v << 1) | 1, as QEMU's
    device does (the OS keeps the low 8 bits). Reads float high. */
 static void debug_exit_write(void *ctx, uint64_t offset, unsigned width, uint64_t v)
@@ -672,6 +673,7 @@ static void debug_exit_write(void *ctx, uint64_t offset, unsigned width, uint64_
     if (width == 1)
         board_exit(b, (int)(((v & 0xff) << 1) | 1) & 0xff);
 }
+//! [monitor-debug-exit]
 
 /* ---- building ------------------------------------------------------------ */
 
@@ -936,6 +938,7 @@ void board_set_wall(struct board *b, int64_t unix_seconds, uint32_t ns)
     rtc_cmos_model_set_wall(&b->rtc, unix_seconds, ns);
 }
 
+//! [monitor-board-access]
 uint64_t board_pio_read(struct board *b, uint16_t port, unsigned width)
 {
     return chipset_pio_read(&b->chipset, port, width);
@@ -961,7 +964,9 @@ void board_mmio_write(struct board *b, uint64_t addr, unsigned width, uint64_t v
         return;
     chipset_mmio_write(&b->chipset, addr, width, value);
 }
+//! [monitor-board-access]
 
+//! [monitor-board-irq]
 void board_eoi(struct board *b, uint8_t vector)
 {
     irq_eoi_broadcast(&b->lines, vector);
@@ -971,6 +976,7 @@ uint8_t board_extint_ack(struct board *b)
 {
     return pic8259_model_ack(&b->pic);
 }
+//! [monitor-board-irq]
 
 bool board_extint(const struct board *b)
 {

@@ -164,6 +164,7 @@ static bool loop_console_tx(void *ctx, uint8_t byte)
 }
 //! [output-ring]
 
+//! [monitor-loop-hooks]
 /* The loop's part of the board's hooks; kvm_board_hooks() fills in the
    vCPU's. Both set the one context, struct vm. */
 void devloop_board_hooks(struct vm *vm, struct board_hooks *h)
@@ -177,6 +178,7 @@ void devloop_board_hooks(struct vm *vm, struct board_hooks *h)
     h->wake = loop_wake;
     h->ctx = vm;
 }
+//! [monitor-loop-hooks]
 
 /* ---- guest output ------------------------------------------------------------ */
 

@@ -51,6 +51,7 @@ void kvm_open(struct vm *vm, const char *path)
         die(STATUS_HOST, "%s: KVM API version %d, want %d", path, version, KVM_API_VERSION);
 }
 
+//! [monitor-kvm-create]
 static void vm_create(struct vm *vm)
 {
     struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { IOAPIC_PINS } }; /* ioapic.h: 24 */
@@ -59,7 +60,7 @@ static void vm_create(struct vm *vm)
     vm->vcpu.vm_fd = KVM_IOCTL(vm->vcpu.kvm_fd, KVM_CREATE_VM, NULL);
     KVM_IOCTL(vm->vcpu.vm_fd, KVM_SET_TSS_ADDR, (void *)(uintptr_t)KVM_TSS_ADDR);
     KVM_IOCTL(vm->vcpu.vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
-    /* The LAPIC in the kernel, PIC and IOAPIC left to us (later work). KVM
+    /* The LAPIC in the kernel; the PIC and IOAPIC are our models (board.c). KVM
        accepts this only before the first vCPU exists. */
     KVM_IOCTL(vm->vcpu.vm_fd, KVM_ENABLE_CAP, &split);
 }
@@ -84,6 +85,7 @@ static void vcpu_create(struct vm *vm)
     if (vm->vcpu.run == MAP_FAILED)
         die(STATUS_HOST, "mmap of kvm_run: %s", strerror(errno));
 }
+//! [monitor-kvm-create]
 
 /* Every step before the guest's state: a VM with the split irqchip and its
    vCPU. --check-kvm stops here, so each failure is the same one-line error
@@ -163,6 +165,7 @@ static struct kvm_segment flat_segment(uint16_t selector, uint8_t type)
                                  .type = type, .present = 1, .db = 1, .s = 1, .g = 1 };
 }
 
+//! [monitor-pvh-state]
 /* pvh.pandoc: "cr0: bit 0 (PE) must be set. All the other writeable bits
    are cleared"; "cr4: all bits are cleared"; CS a 32-bit read/execute and
    DS/ES 32-bit read/write flat segments; "tr: must be a 32-bit TSS (active)
@@ -195,6 +198,7 @@ static void vcpu_pvh_state(struct vm *vm)
     KVM_IOCTL(vm->vcpu.vcpu_fd, KVM_SET_SREGS, &sregs);
     KVM_IOCTL(vm->vcpu.vcpu_fd, KVM_SET_REGS, &regs);
 }
+//! [monitor-pvh-state]
 
 /* Guest RAM (main.c mapped and filled it), CPUID and the PVH entry state. */
 void kvm_setup_guest(struct vm *vm)

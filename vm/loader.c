@@ -409,6 +409,7 @@ enum loader_err loader_load_pvh(const uint8_t *file, size_t size, uint8_t *ram,
     return LOADER_OK;
 }
 
+//! [monitor-start-info]
 /* The PC layout: low RAM, the legacy hole, then RAM from 1 MiB up. */
 static uint32_t put_memmap(uint8_t *ram, size_t ram_size)
 {
@@ -437,6 +438,7 @@ static void put_start_info(uint8_t *ram, uint32_t memmap_entries)
     si.memmap_entries = memmap_entries;
     memcpy(ram + LOADER_INFO_BASE, &si, sizeof si);
 }
+//! [monitor-start-info]
 
 enum loader_err loader_start_info(uint8_t *ram, size_t ram_size, const char *cmdline,
                                   uint32_t *start_info, struct loader_result *r)

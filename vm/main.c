@@ -223,6 +223,7 @@ static uint8_t *map_ram(uint64_t size)
     return p;
 }
 
+//! [monitor-memory]
 /* Guest RAM as both modes see it: the kernel, if one was given (a qtest
    board may have none), its start info, and the ACPI tables in the
    reserved BIOS area with their RSDP in the start info, so a kernel finds
@@ -254,6 +255,7 @@ void vm_memory_setup(struct vm *vm)
         loader_set_rsdp(vm->ram, vm->ram_size, rsdp, &r))
         die(STATUS_HOST, "no room for the ACPI tables"); /* RAM >= 4 MiB: cannot happen */
 }
+//! [monitor-memory]
 
 /* ---- the modes ------------------------------------------------------------ */
 
@@ -303,6 +305,7 @@ static int kvm_main(struct vm *vm)
 }
 //! [kvm-run]
 
+//! [monitor-main]
 int main(int argc, char **argv)
 {
     static struct vm vm;
@@ -337,3 +340,4 @@ int main(int argc, char **argv)
     fflush(stdout);
     return status;
 }
+//! [monitor-main]

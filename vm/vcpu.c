@@ -204,6 +204,7 @@ static void vcpu_entry_changed(void *ctx, unsigned pin)
     ioapic_sync_routes(ctx);
 }
 
+//! [monitor-vcpu-hooks]
 /* The debug-exit device, soft-off or a reset request: the run ends after
    this exit. */
 static void vcpu_exit_request(void *ctx, int status)
@@ -222,9 +223,11 @@ void kvm_board_hooks(struct vm *vm, struct board_hooks *h)
     h->exit = vcpu_exit_request;
     h->ctx = vm;
 }
+//! [monitor-vcpu-hooks]
 
 /* ---- the run loop ------------------------------------------------------ */
 
+//! [monitor-exits]
 /* KVM hands over accesses as little-endian bytes; the chipset deals in
    values of the access width (1, 2, 4 or 8 bytes; others float high). */
 static void board_access(struct board *b, chipset_kind kind, uint64_t addr, unsigned width,
@@ -275,6 +278,7 @@ static void mmio_exit(struct vm *vm)
     board_access(&vm->board, CHIPSET_MMIO, run->mmio.phys_addr, len, run->mmio.is_write,
                  run->mmio.data);
 }
+//! [monitor-exits]
 
 /* ---- the vCPU thread ---------------------------------------------------- */
 
@@ -368,7 +372,7 @@ static int handle_exit(struct vm *vm)
     case KVM_EXIT_IO: /* served by a device or the unclaimed path: go on */
         io_exit(vm);
         break;
-    case KVM_EXIT_MMIO: /* served by the IOAPIC or the unclaimed path: go on */
+    case KVM_EXIT_MMIO: /* the IOAPIC, virtio-mmio, virtio-pci BARs, or unclaimed */
         mmio_exit(vm);
         break;
     case KVM_EXIT_IOAPIC_EOI: /* the LAPIC's EOI broadcast reaches our IOAPIC: go on */
@@ -419,6 +423,7 @@ static int vm_run(struct vm *vm)
 }
 //! [run-loop]
 
+//! [monitor-vcpu-thread]
 static void *vcpu_main(void *arg)
 {
     struct vm *vm = arg;
@@ -438,6 +443,7 @@ void kvm_start(struct vm *vm)
     if ((err = pthread_create(&vm->vcpu.thread, NULL, vcpu_main, vm)) != 0)
         die(STATUS_HOST, "vCPU thread: %s", strerror(err));
 }
+//! [monitor-vcpu-thread]
 
 int kvm_join(struct vm *vm)
 {
