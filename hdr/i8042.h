@@ -155,8 +155,7 @@ extern "C" {
     @brief i8042 keyboard controller, PS/2 keyboard and mouse: register map,
     driver and device model. See @ref i8042.
 
-    Tests: tests/i8042_test.c. Used alone: book/alone/i8042.c, shown in the
-    chapter's appendix. */
+    Tests: tests/i8042_test.c. */
 
 //! [i8042-registers]
 /* Where a PC has it. */
