@@ -9,8 +9,10 @@
    in flight. The drivers must clamp the first (and count it), and for the
    others fail the request in flight with VDEV_EIO, stop the device and
    refuse new requests, never hand a caller more than its buffer or a
-   request that is not its own. Each case runs in a child process, since
-   vdev_probe() runs once per kernel. */
+   request that is not its own. Then the timing of a request's life: a
+   device that dies before a request starts must still fail it, and a
+   request cancelled before it starts must give its slot back. Each case
+   runs in a child process, since vdev_probe() runs once per kernel. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,6 +281,103 @@ static void console_case(enum lie l)
         CHECK(r == VDEV_EIO && s.broken == 1);
 }
 
+/* Two requests, each with its own result. */
+static int res_a, res_b;
+static unsigned ndone;
+
+static void done_one(async_work *w, int r)
+{
+    *(int *)w->ctx = r;
+    finished = ++ndone == 2;
+}
+
+/* The device dies between a request and its start: the interrupt step of
+   the tick that would start B breaks the ring under A, which is in flight.
+   B was never given to the device, but it must still complete. */
+static void rng_dies_case(enum lie l)
+{
+    static uint8_t a[32], b[32];
+    static async_work wb;
+    struct vdev_stats s;
+
+    start(VIRTIO_ID_ENTROPY);
+    lie = l;
+    finished = false;
+    res_a = res_b = 1;
+    CHECK(vdev_rng_read(0, &w, a, sizeof a, done_one, &res_a));
+    ktick(&kernel_rt);                         /* A goes to the device; it lies */
+    CHECK(vdev_rng_read(0, &wb, b, sizeof b, done_one, &res_b));
+    CHECK(platform_irq_trigger(IRQ));          /* its interrupt, before B starts */
+    wait_done();
+    vdev_stats(&s);
+    CHECK(s.broken == 1);
+    CHECK(res_a == VDEV_EIO);
+    CHECK(res_b == VDEV_EIO);
+    CHECK(async_state_of(&wb) == ASYNC_DEAD);
+}
+
+/* Requests cancelled before they start give their slots back: more of
+   them than a queue holds, then one more that must still get a slot. */
+static void rng_cancel_case(enum lie l)
+{
+    static uint8_t buf[32];
+    static async_work ws[VDEV_QUEUE_SIZE + 1];
+
+    start(VIRTIO_ID_ENTROPY);
+    lie = l;
+    for (unsigned i = 0; i < VDEV_QUEUE_SIZE + 1; i++) {
+        finished = false;
+        CHECK(vdev_rng_read(0, &ws[i], buf, sizeof buf, done, NULL));
+        CHECK(async_cancel(&kernel_rt, &ws[i]));
+        ktick(&kernel_rt);                     /* cancelled, never started */
+        CHECK(finished && result == ASYNC_CANCELLED);
+    }
+    finished = false;
+    if (CHECK(vdev_rng_read(0, &w, buf, sizeof buf, done, NULL)))
+        CHECK(wait_done() == (int)sizeof buf);
+}
+
+/* The same item, cancelled before it started, then used for a new
+   request: the device must fill the new buffer, not the old one. */
+static void rng_reuse_case(enum lie l)
+{
+    static uint8_t old[32], fresh[32];
+
+    start(VIRTIO_ID_ENTROPY);
+    lie = l;
+    finished = false;
+    CHECK(vdev_rng_read(0, &w, old, sizeof old, done, NULL));
+    CHECK(async_cancel(&kernel_rt, &w));
+    ktick(&kernel_rt);
+    CHECK(finished && result == ASYNC_CANCELLED);
+    finished = false;
+    if (CHECK(vdev_rng_read(0, &w, fresh, sizeof fresh, done, NULL)))
+        CHECK(wait_done() == (int)sizeof fresh);
+    CHECK(fresh[0] == 0xa5 && fresh[31] == 0xa5);
+    CHECK(old[0] == 0 && old[31] == 0);        /* untouched */
+}
+
+/* The same, across queues: a console read cancelled before it started,
+   then the item used for a write. The write must go out, not the read's
+   buffer to the receive queue. */
+static void console_reuse_case(enum lie l)
+{
+    static const char msg[] = "out";
+    static uint8_t in[8];
+
+    start(VIRTIO_ID_CONSOLE);
+    lie = l;
+    finished = false;
+    CHECK(vdev_console_read(0, &w, in, sizeof in, done, NULL));
+    CHECK(async_cancel(&kernel_rt, &w));
+    ktick(&kernel_rt);
+    CHECK(finished && result == ASYNC_CANCELLED);
+    finished = false;
+    if (CHECK(vdev_console_write(0, &w, msg, 3, done, NULL)))
+        CHECK(wait_done() == 3);
+    CHECK(tx_len == 3 && memcmp(tx_seen, msg, 3) == 0);
+}
+
 /* Each case in a child, which reports its failures by its exit status. */
 static void in_child(void (*fn)(enum lie), enum lie l)
 {
@@ -301,8 +400,14 @@ TEST(rng_used_id_not_in_flight) { in_child(rng_case, FREE_ID); }
 TEST(console_honest) { in_child(console_case, HONEST); }
 TEST(console_used_len_too_long) { in_child(console_case, LONG_LEN); }
 TEST(console_used_id_out_of_range) { in_child(console_case, BAD_ID); }
+TEST(rng_dies_before_start) { in_child(rng_dies_case, BAD_ID); }
+TEST(rng_cancel_before_start_frees_slot) { in_child(rng_cancel_case, HONEST); }
+TEST(rng_reuse_after_cancel) { in_child(rng_reuse_case, HONEST); }
+TEST(console_reuse_after_cancel) { in_child(console_reuse_case, HONEST); }
 
 CHECK_MAIN(TEST_ENTRY(rng_honest), TEST_ENTRY(rng_used_len_too_long),
            TEST_ENTRY(rng_used_id_out_of_range), TEST_ENTRY(rng_used_id_not_in_flight),
            TEST_ENTRY(console_honest), TEST_ENTRY(console_used_len_too_long),
-           TEST_ENTRY(console_used_id_out_of_range))
+           TEST_ENTRY(console_used_id_out_of_range), TEST_ENTRY(rng_dies_before_start),
+           TEST_ENTRY(rng_cancel_before_start_frees_slot), TEST_ENTRY(rng_reuse_after_cancel),
+           TEST_ENTRY(console_reuse_after_cancel))

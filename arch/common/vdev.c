@@ -7,8 +7,9 @@
    A device is an attacker too, if a weaker one: the used ring it writes
    is checked by virtq_drv_get_used() (an id out of range or not in flight
    breaks the queue, a length beyond the buffer is clamped and counted),
-   and a broken queue fails every request in flight with VDEV_EIO instead
-   of leaving it waiting forever. */
+   and a broken queue fails every request with VDEV_EIO instead of leaving
+   it waiting forever: those in flight at once, those not started yet when
+   the runtime starts them. */
 #include "loop.h"
 #include "vdev.h"
 
@@ -20,13 +21,15 @@
 #define VIRTIO_IMPLEMENTATION
 #include "virtio.h"
 
-/* Requests in flight per queue: one descriptor each, so never more than
-   the queue holds. */
+/* Requests per queue: one descriptor each, so never more than the queue
+   holds. A slot is taken by request() and is not in flight until
+   req_submit() gave its buffer to the device. */
 struct vreq {
-    async_work *w;          /* NULL: free */
+    async_work *w;          /* NULL: free (see slot_free) */
     uint64_t addr;
     uint32_t len;
     bool out;               /* device-readable (a write to the console) */
+    bool inflight;          /* the device holds the buffer */
 };
 
 struct vqueue {
@@ -83,19 +86,23 @@ void (*vdev_bus_write)(void *ctx, uint64_t addr, unsigned width, uint32_t v) = m
 
 /* --- completions ------------------------------------------------------- */
 
+/* Only the requests in flight: their items are LIVE. One not started yet
+   is not LIVE, and the runtime would ignore its completion; it keeps its
+   slot, and req_submit() fails it when it runs. */
 static void fail_queue(struct vqueue *vq)
 {
     for (unsigned i = 0; i < VDEV_QUEUE_SIZE; i++)
-        if (vq->req[i].w) {
+        if (vq->req[i].w && vq->req[i].inflight) {
             async_work *w = vq->req[i].w;
 
-            vq->req[i].w = NULL;
+            vq->req[i] = (struct vreq){ 0 };
             async_complete(&kernel_rt, w, VDEV_EIO);
         }
 }
 
 /* The device gave up (a broken ring, DEVICE_NEEDS_RESET): fail what is in
-   flight, refuse new requests. */
+   flight, refuse new requests. Requests not started yet fail as they
+   start. */
 static void give_up(struct vdev *d, const char *why)
 {
     if (d->dead)
@@ -119,6 +126,7 @@ static void harvest(struct vdev *d, struct vqueue *vq)
         async_work *w = r->w;
 
         r->w = NULL;
+        r->inflight = false;
         if (w)
             async_complete(&kernel_rt, w, r->out ? (int)r->len : (int)len);
     }
@@ -151,6 +159,15 @@ static void on_irq(void *ctx, unsigned irq)
 
 /* --- requests through the async runtime -------------------------------- */
 
+/* A request cancelled before it started never reaches req_submit(): the
+   runtime completes it as cancelled by itself, and its slot still names
+   the item. That item is DEAD and the device never had the buffer, so the
+   slot is free. (A slot in flight always has a LIVE item.) */
+static bool slot_free(const struct vreq *r)
+{
+    return !r->w || (!r->inflight && async_state_of(r->w) == ASYNC_DEAD);
+}
+
 static struct vreq *find_req(async_work *w, struct vdev **dp, struct vqueue **qp)
 {
     for (unsigned i = 0; i < ndevs; i++)
@@ -173,7 +190,7 @@ static void req_submit(async_work *w)
 
     if (!r)
         return;
-    if (d->dead) {
+    if (d->dead) {          /* it died since request(); fail_queue left us */
         r->w = NULL;
         async_complete(&kernel_rt, w, VDEV_EIO);
         return;
@@ -185,6 +202,7 @@ static void req_submit(async_work *w)
         async_complete(&kernel_rt, w, VDEV_EIO);
         return;
     }
+    r->inflight = true;
     if (virtq_drv_kick_needed(&vq->q))
         virtio_drv_notify(&d->drv, (unsigned)(vq - d->q));
 }
@@ -204,16 +222,22 @@ static struct vdev *nth(uint32_t type, unsigned n)
 static bool request(uint32_t type, unsigned n, unsigned qi, async_work *w, uint64_t addr,
                     uint32_t len, bool out, async_done done, void *ctx)
 {
-    struct vdev *d = nth(type, n);
-    struct vqueue *vq;
+    struct vdev *d = nth(type, n), *od;
+    struct vqueue *vq, *oq;
+    struct vreq *r;
 
     if (!d || d->dead || !len || async_state_of(w) != ASYNC_DEAD || qi >= d->nq)
         return false;
+    /* w is DEAD, so no slot holds it for real. One that still names it
+       was cancelled before it started: drop it, or req_submit() would find
+       it first and give the device the old buffer. */
+    while ((r = find_req(w, &od, &oq)) != NULL)
+        *r = (struct vreq){ 0 };
     vq = &d->q[qi];
     for (unsigned k = 0; k < VDEV_QUEUE_SIZE; k++) {
-        if (vq->req[k].w)
+        if (!slot_free(&vq->req[k]))
             continue;
-        vq->req[k] = (struct vreq){ w, addr, len, out };
+        vq->req[k] = (struct vreq){ w, addr, len, out, false };
         async_work_init(w, &req_ops, done, ctx);
         if (async_submit(&kernel_rt, w))
             return true;
