@@ -4,12 +4,15 @@
    fatal signal (the process still dies of that signal). Each way is a
    child process that takes the terminal raw and leaves; the parent, which
    holds the same terminal open, compares its settings with the ones from
-   before. */
+   before. Then job control: the settings from before while bbvm is stopped
+   by Ctrl-Z, raw again after `fg`, and still cooked after `bg`. */
 #define _DEFAULT_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <pty.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -26,6 +29,14 @@ static bool same(const struct termios *a, const struct termios *b)
            a->c_lflag == b->c_lflag && memcmp(a->c_cc, b->c_cc, sizeof a->c_cc) == 0;
 }
 
+/* Input raw as term.h says: no line editing or echo, no CR-to-NL, but the
+   signal keys and output processing kept. */
+static bool raw_input(const struct termios *t)
+{
+    return !(t->c_lflag & (ICANON | ECHO)) && (t->c_lflag & ISIG) && !(t->c_iflag & ICRNL) &&
+           (t->c_oflag & OPOST);
+}
+
 enum way { RETURN, EXIT, SIGNAL };
 
 /* A child takes the terminal raw, reports what it saw through its exit
@@ -38,10 +49,7 @@ static int child(enum way w, int report)
     if (!term_raw(slave))
         _exit(90);
     tcgetattr(slave, &now);
-    ok = !(now.c_lflag & (ICANON | ECHO)) && (now.c_lflag & ISIG) && !(now.c_iflag & ICRNL) &&
-                 (now.c_oflag & OPOST)
-             ? 'r'
-             : 'x';
+    ok = raw_input(&now) ? 'r' : 'x';
     (void)!write(report, &ok, 1);
     switch (w) {
     case RETURN:
@@ -100,6 +108,141 @@ TEST(restored_after_return) { run_way(RETURN, 0, 0); }
 TEST(restored_after_exit) { run_way(EXIT, 6, 0); }
 TEST(restored_after_a_fatal_signal) { run_way(SIGNAL, 0, SIGTERM); }
 
+/* ---- job control: Ctrl-Z, `fg`, `bg` ----------------------------------
+
+   The kernel discards a stop signal's default action in an orphaned
+   process group (one with no parent in its session but outside it), which
+   is what a child that only setsid()s would be: Ctrl-Z could not stop it.
+   So a child plays the user's shell: it starts a session with the pty as
+   its controlling terminal, runs the job (bbvm's part) in a group of its
+   own in the foreground, and does what a shell does on Ctrl-Z, `fg` and
+   `bg`, checking the settings after each step. Its exit status says
+   whether any of its checks failed. */
+
+/* bbvm's part: on 'g' take the terminal raw and say 'r' if it did; on 'q'
+   exit (atexit restores) as bbvm does when the guest is done; any other
+   byte comes back as it is, so the shell knows the job runs again and any
+   SIGCONT handler of ours has run. */
+static void job(int cmd, int report)
+{
+    ssize_t n;
+    char c;
+
+    for (;;) {
+        n = read(cmd, &c, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != 1 || c == 'q')
+            exit(0);
+        if (c == 'g')
+            c = term_raw(slave) ? 'r' : 'x';
+        (void)!write(report, &c, 1);
+    }
+}
+
+static bool settings_are(bool raw)
+{
+    struct termios now;
+
+    return tcgetattr(slave, &now) == 0 && (raw ? raw_input(&now) : same(&before, &now));
+}
+
+/* The shell, one letter a step of `script`: z for Ctrl-Z, f for `fg`, b for
+   `bg`, q for the job's own exit. */
+static void shell(const char *script)
+{
+    long failed = check_failed_;
+    int cmd[2], report[2], status;
+    pid_t pid;
+    char c;
+
+    alarm(10);                  /* a job that never stops or answers fails, not hangs */
+    signal(SIGTTOU, SIG_IGN);   /* as a shell: it takes the terminal back from the background */
+    if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || pipe(cmd) < 0 || pipe(report) < 0)
+        _exit(100);
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        signal(SIGTTOU, SIG_DFL);   /* the job gets the default: stopped by it */
+        close(cmd[1]);
+        close(report[0]);
+        job(cmd[0], report[1]);
+    }
+    setpgid(pid, pid);          /* both sides, so it is done before tcsetpgrp */
+    close(cmd[0]);
+    close(report[1]);
+    CHECK(tcsetpgrp(slave, pid) == 0);
+    c = 'g';
+    CHECK(write(cmd[1], &c, 1) == 1 && read(report[0], &c, 1) == 1 && c == 'r');
+    CHECK(settings_are(true));
+    for (; *script; script++) {
+        switch (*script) {
+        case 'z':   /* typed on the pty: SIGTSTP to the foreground group */
+            c = (char)before.c_cc[VSUSP];
+            CHECK(write(master, &c, 1) == 1);
+            CHECK(waitpid(pid, &status, WUNTRACED) == pid);
+            if (CHECK(WIFSTOPPED(status)))
+                CHECK_EQ(WSTOPSIG(status), SIGTSTP);
+            CHECK(tcsetpgrp(slave, getpgrp()) == 0);
+            CHECK(settings_are(false));     /* the shell gets its terminal as it was */
+            break;
+        case 'f':   /* the terminal to the job, then SIGCONT */
+            CHECK(tcsetpgrp(slave, pid) == 0);
+            CHECK(kill(-pid, SIGCONT) == 0);
+            c = 'a';
+            CHECK(write(cmd[1], &c, 1) == 1 && read(report[0], &c, 1) == 1 && c == 'a');
+            CHECK(settings_are(true));      /* raw again */
+            break;
+        case 'b':   /* SIGCONT alone: the job runs in the background */
+            CHECK(kill(-pid, SIGCONT) == 0);
+            c = 'a';
+            CHECK(write(cmd[1], &c, 1) == 1 && read(report[0], &c, 1) == 1 && c == 'a');
+            CHECK(settings_are(false));     /* the shell's terminal stays cooked */
+            break;
+        case 'q':
+            c = 'q';
+            CHECK(write(cmd[1], &c, 1) == 1);
+            CHECK(waitpid(pid, &status, WUNTRACED) == pid);
+            if (!CHECK(WIFEXITED(status))) {    /* stopped by SIGTTOU, say */
+                kill(pid, SIGKILL);
+                waitpid(pid, &status, 0);
+            } else {
+                CHECK_EQ(WEXITSTATUS(status), 0);
+            }
+            CHECK(settings_are(false));
+            break;
+        }
+    }
+    /* A failure here must not leave the next test a raw terminal. */
+    tcsetattr(slave, TCSANOW, &before);
+    fflush(stdout);
+    _exit(check_failed_ != failed);
+}
+
+static void run_job(const char *script)
+{
+    int status, shell_signal, shell_failed;
+    pid_t pid;
+
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0)
+        shell(script);
+    CHECK(waitpid(pid, &status, 0) == pid);
+    shell_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    shell_failed = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    CHECK_EQ(shell_signal, 0);      /* SIGALRM (14): a step hung */
+    CHECK_EQ(shell_failed, 0);      /* 1: a check of the shell's (above) failed */
+}
+
+/* Ctrl-Z twice: the second proves the SIGTSTP handler came back. */
+TEST(cooked_while_stopped_raw_after_fg) { run_job("zfzfq"); }
+TEST(cooked_after_bg_raw_after_fg) { run_job("zbfq"); }
+/* Nothing to restore after `bg`: a tcsetattr() from the background would
+   stop the job with SIGTTOU instead of letting it exit. */
+TEST(exits_in_the_background) { run_job("zbq"); }
+
 /* First: the terminal every later test uses, and its settings. */
 TEST(a_pseudo_terminal)
 {
@@ -110,4 +253,6 @@ TEST(a_pseudo_terminal)
 }
 
 CHECK_MAIN(TEST_ENTRY(a_pseudo_terminal), TEST_ENTRY(not_a_terminal), TEST_ENTRY(restored_after_return),
-           TEST_ENTRY(restored_after_exit), TEST_ENTRY(restored_after_a_fatal_signal))
+           TEST_ENTRY(restored_after_exit), TEST_ENTRY(restored_after_a_fatal_signal),
+           TEST_ENTRY(cooked_while_stopped_raw_after_fg), TEST_ENTRY(cooked_after_bg_raw_after_fg),
+           TEST_ENTRY(exits_in_the_background))
