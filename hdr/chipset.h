@@ -83,7 +83,8 @@ extern "C" {
 /** @file chipset.h
     @brief Chipset builder: device registration, conflict checks, dispatch. See @ref chipset.
 
-    Tests: tests/chipset_test.c, tests/board_test.c. */
+    Tests: tests/chipset_test.c, tests/board_test.c. Used alone:
+    book/alone/chipset.c, shown in the chapter's appendix. */
 
 /* Negative results of the registration and save/restore calls. */
 #define CHIPSET_EINVAL    (-1) /**< a null name or ops, an unknown device or kind */

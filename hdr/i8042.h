@@ -155,7 +155,8 @@ extern "C" {
     @brief i8042 keyboard controller, PS/2 keyboard and mouse: register map,
     driver and device model. See @ref i8042.
 
-    Tests: tests/i8042_test.c. */
+    Tests: tests/i8042_test.c. Used alone: book/alone/i8042.c, shown in
+    the chapter's appendix. */
 
 //! [i8042-registers]
 /* Where a PC has it. */

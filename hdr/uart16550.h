@@ -97,7 +97,8 @@ extern "C" {
 /** @file uart16550.h
     @brief 16550A UART: register map, driver and device model. See @ref uart16550.
 
-    Tests: tests/uart16550_test.c. */
+    Tests: tests/uart16550_test.c. Used alone: book/alone/uart16550.c, shown in
+    the chapter's appendix. */
 
 //! [registers]
 /* Register offsets from the base (in units of the bus stride). */

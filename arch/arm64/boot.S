@@ -8,9 +8,9 @@
     .section .text.boot, "ax"
     .globl _start
 _start:
-    mrs x9, CurrentEL
-    lsr x9, x9, #2
-    cmp x9, #2
+    mrs x19, CurrentEL          /* kept in x19 for arm64_entry_el */
+    lsr x19, x19, #2
+    cmp x19, #2
     b.ne 1f
     /* EL2 -> EL1: AArch64 at EL1 (HCR_EL2.RW), EL1h with DAIF masked. */
     mov x9, #(1 << 31)
@@ -43,7 +43,10 @@ _start:
     b.hs 3f
     str xzr, [x9], #8
     b 2b
-3:  bl arm64_start
+    /* BSS is zero now: x19 (the entry level) survived in a register. */
+3:  ldr x9, =arm64_entry_el
+    str w19, [x9]
+    bl arm64_start
 4:  wfi
     b 4b
 

@@ -61,6 +61,7 @@ _Noreturn void platform_exit(int status)
 }
 
 const void *arm64_fdt;          /* NULL if RAM did not start with a tree */
+uint32_t arm64_entry_el;        /* CurrentEL.EL at _start, written by boot.S */
 
 /* QEMU puts the device tree at the base of RAM when the ELF it loads
    leaves that place free (hw/arm/boot.c); ours links above it. */
@@ -68,6 +69,9 @@ _Noreturn void arm64_start(void)
 {
     const void *fdt = (const void *)RAM_BASE;
     struct boot_info bi = { "arm64", "EL1", "PL011 at 0x09000000", 0, "" };
+
+    if (arm64_entry_el == 2)
+        bi.entry = "EL2, dropped to EL1";
 
     if (fdt_valid(fdt)) {
         arm64_fdt = fdt;

@@ -128,7 +128,10 @@ void lapic_init(void)
     lapic_write(LAPIC_LVT_ERR, LVT_MASKED);
     lapic_write(LAPIC_LVT_TMR, LVT_MASKED);
     lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
-    kprintf("apic: %s, id %u\n", apic.x2apic ? "x2APIC" : "xAPIC at 0xfee00000", lapic_id());
+    if (apic.x2apic)
+        kprintf("apic: x2APIC, id %u\n", lapic_id());
+    else
+        kprintf("apic: xAPIC at 0x%lx, id %u\n", (unsigned long)apic.mmio, lapic_id());
 }
 
 /* CPUID leaf 0x15: TSC = crystal * EBX / EAX, when all three are known. */
