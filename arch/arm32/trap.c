@@ -84,46 +84,16 @@ static const char *fault_status(uint32_t fsr)
     }
 }
 
-/* A string built in place: kernel_fault() takes a finished one. */
-struct text {
-    char s[128];
-    unsigned n;
-};
-
-static void add(struct text *t, const char *s)
-{
-    while (*s && t->n < sizeof t->s - 1)
-        t->s[t->n++] = *s++;
-    t->s[t->n] = 0;
-}
-
-static void add_hex(struct text *t, uint32_t v)
-{
-    char digits[9];
-    int i = 8;
-
-    digits[i] = 0;
-    do {
-        digits[--i] = "0123456789abcdef"[v & 0xf];
-        v >>= 4;
-    } while (v);
-    add(t, "0x");
-    add(t, digits + i);
-}
-
 /* "data abort on read: synchronous external abort, DFSR 0x8". DFSR.WnR is
    bit 11 (ARMv7 ARM B4.1, DFSR). */
-static void describe(struct text *t, unsigned vector, uint32_t fsr)
+static void describe(struct kbuf *t, unsigned vector, uint32_t fsr)
 {
-    add(t, vector_names[vector]);
+    kbprintf(t, "%s", vector_names[vector]);
     if (vector == VEC_DABT)
-        add(t, fsr & (1u << 11) ? " on write" : " on read");
-    if (vector == VEC_DABT || vector == VEC_PABT) {
-        add(t, ": ");
-        add(t, fault_status(fsr));
-        add(t, vector == VEC_DABT ? ", DFSR " : ", IFSR ");
-        add_hex(t, fsr);
-    }
+        kbprintf(t, fsr & (1u << 11) ? " on write" : " on read");
+    if (vector == VEC_DABT || vector == VEC_PABT)
+        kbprintf(t, ": %s, %s 0x%x", fault_status(fsr),
+                 vector == VEC_DABT ? "DFSR" : "IFSR", (unsigned)fsr);
 }
 
 static const char *const rnames[13] = {
@@ -133,7 +103,8 @@ static const char *const rnames[13] = {
 _Noreturn void arm32_fault(struct trapframe *f, unsigned vector)
 {
     static bool faulting;
-    static struct text what;        /* static: no memset() to zero it */
+    char what[128];
+    struct kbuf t = { what, sizeof what, 0 };
     struct fault_reg regs[20];
     uint32_t fsr = 0, far = 0;
     unsigned n = 0;
@@ -160,6 +131,6 @@ _Noreturn void arm32_fault(struct trapframe *f, unsigned vector)
         regs[n++] = (struct fault_reg){ vector == VEC_DABT ? "dfsr" : "ifsr", fsr };
         regs[n++] = (struct fault_reg){ vector == VEC_DABT ? "dfar" : "ifar", far };
     }
-    describe(&what, vector, fsr);
-    kernel_fault(what.s, fault_pc(f, vector), far, regs, n);
+    describe(&t, vector, fsr);
+    kernel_fault(what, fault_pc(f, vector), far, regs, n);
 }

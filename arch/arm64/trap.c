@@ -122,54 +122,21 @@ static uint64_t fault_address(const struct trapframe *f, unsigned ec)
     return ec == 0x22 || ec == 0x35 ? f->far : 0;
 }
 
-/* A string built in place: kernel_fault() takes a finished one. */
-struct text {
-    char s[128];
-    unsigned n;
-};
-
-static void add(struct text *t, const char *s)
-{
-    while (*s && t->n < sizeof t->s - 1)
-        t->s[t->n++] = *s++;
-    t->s[t->n] = 0;
-}
-
-static void add_hex(struct text *t, uint64_t v)
-{
-    char digits[17];
-    int i = 16;
-
-    digits[i] = 0;
-    do {
-        digits[--i] = "0123456789abcdef"[v & 0xf];
-        v >>= 4;
-    } while (v);
-    add(t, "0x");
-    add(t, digits + i);
-}
-
 /* "data abort on read: address size fault, ESR 0x96000000"; entries
    other than a sync exception on SP_EL1 also say which one they were. */
-static void describe(struct text *t, const struct trapframe *f, unsigned vector)
+static void describe(struct kbuf *t, const struct trapframe *f, unsigned vector)
 {
     unsigned ec = f->esr >> 26 & 0x3f;
     bool sync = vector % 4 == 0;
 
-    add(t, sync ? class_name(ec) : vector_names[vector]);
+    kbprintf(t, "%s", sync ? class_name(ec) : vector_names[vector]);
     if (sync && (ec == 0x24 || ec == 0x25))  /* ISS.WnR, bit 6 */
-        add(t, f->esr & (1u << 6) ? " on write" : " on read");
-    if (sync && is_abort(ec)) {
-        add(t, ": ");
-        add(t, fault_status(f->esr & 0x3f));
-    }
-    if (sync && vector != VEC_SYNC) {
-        add(t, " (");
-        add(t, vector_names[vector]);
-        add(t, ")");
-    }
-    add(t, ", ESR ");
-    add_hex(t, f->esr);
+        kbprintf(t, f->esr & (1u << 6) ? " on write" : " on read");
+    if (sync && is_abort(ec))
+        kbprintf(t, ": %s", fault_status(f->esr & 0x3f));
+    if (sync && vector != VEC_SYNC)
+        kbprintf(t, " (%s)", vector_names[vector]);
+    kbprintf(t, ", ESR 0x%lx", (unsigned long)f->esr);
 }
 
 static const char *const xnames[31] = {
@@ -181,7 +148,8 @@ static const char *const xnames[31] = {
 _Noreturn void arm64_fault(struct trapframe *f, unsigned vector)
 {
     static bool faulting;
-    static struct text what;        /* static: no memset() to zero it */
+    char what[128];
+    struct kbuf t = { what, sizeof what, 0 };
     struct fault_reg regs[36];
     unsigned n = 0;
 
@@ -195,6 +163,6 @@ _Noreturn void arm64_fault(struct trapframe *f, unsigned vector)
     regs[n++] = (struct fault_reg){ "spsr", f->spsr };
     regs[n++] = (struct fault_reg){ "esr", f->esr };
     regs[n++] = (struct fault_reg){ "far", f->far };
-    describe(&what, f, vector);
-    kernel_fault(what.s, f->elr, fault_address(f, f->esr >> 26 & 0x3f), regs, n);
+    describe(&t, f, vector);
+    kernel_fault(what, f->elr, fault_address(f, f->esr >> 26 & 0x3f), regs, n);
 }

@@ -42,4 +42,14 @@ _Noreturn void kmain(const struct boot_info *bi);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
 
+/* The same formatting appended to a buffer: s[len] onwards, truncated to
+   size - 1 bytes in all and always NUL-terminated (size > 0). Returns what
+   the whole text would have taken, as snprintf does; len says what fit.
+   A fault report builds its description in one before printing. */
+struct kbuf {
+    char *s;
+    size_t size, len;
+};
+int kbprintf(struct kbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

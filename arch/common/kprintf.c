@@ -1,9 +1,28 @@
-/* kprintf.c - a small printf for the boot console.
+/* kprintf.c - a small printf for the boot console, and into a buffer.
 
    Enough for boot logs and test output: no floating point (the kernels are
    built without SSE/FPU state), no allocation, no locks (callers are single
-   threaded and never print from an ISR). */
+   threaded and never print from an ISR). One formatter writes either to
+   the console or into a struct kbuf (kbprintf), which a fault report uses
+   to build its one-line description before it prints anything. */
 #include "kernel.h"
+
+/* Where the formatter's bytes go: the console when buf is NULL. */
+struct sink {
+    struct kbuf *buf;
+};
+
+static void emit(struct sink *o, char c)
+{
+    struct kbuf *b = o->buf;
+
+    if (!b) {
+        platform_putc(c);
+        return;
+    }
+    if (b->len + 1 < b->size)          /* room for c and the NUL */
+        b->s[b->len++] = c;
+}
 
 struct spec {
     int width;
@@ -12,16 +31,16 @@ struct spec {
     int size;     /* 0 int, 1 long, 2 long long, 3 size_t */
 };
 
-static int pad_to(int len, int width, char pad)
+static int pad_to(struct sink *o, int len, int width, char pad)
 {
     int n = 0;
 
     for (; len + n < width; n++)
-        platform_putc(pad);
+        emit(o, pad);
     return n;
 }
 
-static int put_str(const char *s, int width, char pad, int left)
+static int put_str(struct sink *o, const char *s, int width, char pad, int left)
 {
     int n = 0, len = 0;
 
@@ -30,11 +49,11 @@ static int put_str(const char *s, int width, char pad, int left)
     while (s[len])
         len++;
     if (!left)
-        n += pad_to(len, width, pad);
+        n += pad_to(o, len, width, pad);
     for (int i = 0; i < len; i++)
-        platform_putc(s[i]);
+        emit(o, s[i]);
     if (left)
-        n += pad_to(len, width, ' ');
+        n += pad_to(o, len, width, ' ');
     return n + len;
 }
 
@@ -69,31 +88,31 @@ static long long get_signed(va_list *ap, int size)
     return va_arg(*ap, int);
 }
 
-static int put_number(char conv, va_list *ap, struct spec sp)
+static int put_number(struct sink *o, char conv, va_list *ap, struct spec sp)
 {
     char buf[24], *s;
     long long v;
 
     switch (conv) {
     case 'u':
-        return put_str(utoa(get_unsigned(ap, sp.size), 10, buf + sizeof buf), sp.width, sp.pad, sp.left);
+        return put_str(o, utoa(get_unsigned(ap, sp.size), 10, buf + sizeof buf), sp.width, sp.pad, sp.left);
     case 'x':
-        return put_str(utoa(get_unsigned(ap, sp.size), 16, buf + sizeof buf), sp.width, sp.pad, sp.left);
+        return put_str(o, utoa(get_unsigned(ap, sp.size), 16, buf + sizeof buf), sp.width, sp.pad, sp.left);
     case 'p':
-        platform_putc('0');
-        platform_putc('x');
+        emit(o, '0');
+        emit(o, 'x');
         s = utoa((uintptr_t)va_arg(*ap, void *), 16, buf + sizeof buf);
-        return 2 + put_str(s, sp.width, '0', 0);
+        return 2 + put_str(o, s, sp.width, '0', 0);
     }
     v = get_signed(ap, sp.size);
     s = utoa(v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, 10, buf + sizeof buf);
     if (v < 0 && sp.pad == '0' && !sp.left) {
-        platform_putc('-');         /* -0005, not 000-5 */
-        return 1 + put_str(s, sp.width - 1, '0', 0);
+        emit(o, '-');               /* -0005, not 000-5 */
+        return 1 + put_str(o, s, sp.width - 1, '0', 0);
     }
     if (v < 0)
         *--s = '-';
-    return put_str(s, sp.width, sp.pad, sp.left);
+    return put_str(o, s, sp.width, sp.pad, sp.left);
 }
 
 static const char *parse_spec(const char *f, struct spec *sp)
@@ -115,7 +134,7 @@ static const char *parse_spec(const char *f, struct spec *sp)
     return f;
 }
 
-int kvprintf(const char *fmt, va_list ap)
+static int format(struct sink *o, const char *fmt, va_list ap)
 {
     va_list aq;
     struct spec sp;
@@ -124,24 +143,31 @@ int kvprintf(const char *fmt, va_list ap)
     va_copy(aq, ap);
     for (const char *f = fmt; *f; f++) {
         if (*f != '%') {
-            platform_putc(*f);
+            emit(o, *f);
             n++;
             continue;
         }
         f = parse_spec(f + 1, &sp);
         switch (*f) {
-        case 'c': platform_putc((char)va_arg(aq, int)); n++; break;
-        case 's': n += put_str(va_arg(aq, const char *), sp.width, ' ', sp.left); break;
-        case '%': platform_putc('%'); n++; break;
+        case 'c': emit(o, (char)va_arg(aq, int)); n++; break;
+        case 's': n += put_str(o, va_arg(aq, const char *), sp.width, ' ', sp.left); break;
+        case '%': emit(o, '%'); n++; break;
         case 'd': case 'i': case 'u': case 'x': case 'p':
-            n += put_number(*f, &aq, sp);
+            n += put_number(o, *f, &aq, sp);
             break;
         case 0: f--; break; /* a lone '%' at the end */
-        default: platform_putc('%'); platform_putc(*f); n += 2; break;
+        default: emit(o, '%'); emit(o, *f); n += 2; break;
         }
     }
     va_end(aq);
     return n;
+}
+
+int kvprintf(const char *fmt, va_list ap)
+{
+    struct sink o = { NULL };
+
+    return format(&o, fmt, ap);
 }
 
 int kprintf(const char *fmt, ...)
@@ -152,5 +178,20 @@ int kprintf(const char *fmt, ...)
     va_start(ap, fmt);
     n = kvprintf(fmt, ap);
     va_end(ap);
+    return n;
+}
+
+int kbprintf(struct kbuf *b, const char *fmt, ...)
+{
+    struct sink o = { b };
+    va_list ap;
+    int n;
+
+    if (b->size == 0)
+        return 0;
+    va_start(ap, fmt);
+    n = format(&o, fmt, ap);
+    va_end(ap);
+    b->s[b->len] = 0;
     return n;
 }
