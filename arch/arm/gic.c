@@ -385,3 +385,19 @@ bool gic_raise(unsigned intid)
     write_bit(GICD_ISPENDR, intid);
     return true;
 }
+
+/* The contract's per-line control is the GIC's on both Arm arches. */
+bool platform_irq_unmask(unsigned irq)
+{
+    return gic_set_enabled(irq, true);
+}
+
+bool platform_irq_mask(unsigned irq)
+{
+    return gic_set_enabled(irq, false);
+}
+
+bool platform_irq_trigger(unsigned irq)
+{
+    return gic_raise(irq);
+}

@@ -39,18 +39,3 @@ void platform_irq_on(void)
 {
     __asm__ volatile("cpsie i" : : : "memory");
 }
-
-bool platform_irq_unmask(unsigned irq)
-{
-    return gic_set_enabled(irq, true);
-}
-
-bool platform_irq_mask(unsigned irq)
-{
-    return gic_set_enabled(irq, false);
-}
-
-bool platform_irq_trigger(unsigned irq)
-{
-    return gic_raise(irq);
-}

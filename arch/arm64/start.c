@@ -1,5 +1,6 @@
-/* start.c - arm64 platform on QEMU virt: PL011 console, device tree at the
-   base of RAM, exit through semihosting.
+/* start.c - arm64 platform on QEMU virt: device tree at the base of RAM,
+   exit through semihosting. The PL011 console is ../arm/pl011.c, shared
+   with arm32.
 */
 //! [expect]
 // expect: breadboard: kernel for arm64, entered via EL1
@@ -16,39 +17,10 @@
 #include "../common/fdt.h"
 #include "../common/platform.h"
 
-#define PL011_BASE 0x09000000ul
-#define PL011_DR   0x00          /* data register */
-#define PL011_FR   0x18          /* flag register */
-#define PL011_FR_TXFF (1u << 5)  /* transmit FIFO full */
-#define PL011_IMSC 0x38          /* interrupt mask set/clear: 1 = enabled */
-#define PL011_ICR  0x44          /* interrupt clear */
-#define PL011_TXI  (1u << 5)     /* transmit interrupt (PL011 TRM 3.3.10) */
-#define RAM_BASE   0x40000000ul
-
-static volatile uint32_t *pl011(unsigned off)
-{
-    return (volatile uint32_t *)(PL011_BASE + off);
-}
-
-void platform_putc(char c)
-{
-    if (c == '\n')
-        platform_putc('\r');
-    /* Bounded, like the 16550 driver: a stuck FIFO must not hang us. */
-    for (int i = 0; i < 100000 && (*pl011(PL011_FR) & PL011_FR_TXFF); i++)
-        ;
-    *pl011(PL011_DR) = (uint8_t)c;
-}
+#define RAM_BASE 0x40000000ul
 
 /* Arm semihosting SYS_EXIT (0x18) with ADP_Stopped_ApplicationExit: QEMU
    (-semihosting) exits with the subcode as its status. */
-void platform_console_irq(bool on)
-{
-    *pl011(PL011_IMSC) = on ? PL011_TXI : 0;
-    if (!on)
-        *pl011(PL011_ICR) = PL011_TXI;
-}
-
 _Noreturn void platform_exit(int status)
 {
     uint64_t block[2] = { 0x20026, (uint64_t)status };
@@ -72,7 +44,6 @@ _Noreturn void arm64_start(void)
 
     if (arm64_entry_el == 2)
         bi.entry = "EL2, dropped to EL1";
-
     if (fdt_valid(fdt)) {
         arm64_fdt = fdt;
         bi.mem_bytes = fdt_memory_bytes(fdt);
