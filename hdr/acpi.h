@@ -207,6 +207,7 @@ extern "C" {
 #define ACPI_FADT_PM_TMR_LEN     91u  /**< 1 byte: PM timer block length, 4 (0: no timer) */
 #define ACPI_FADT_P_LVL2_LAT     96u  /**< 2 bytes: C2 latency in us; > 100: no C2 */
 #define ACPI_FADT_P_LVL3_LAT     98u  /**< 2 bytes: C3 latency in us; > 1000: no C3 */
+#define ACPI_FADT_CENTURY        108u /**< 1 byte: the CMOS RAM index of the century (0: none) */
 #define ACPI_FADT_IAPC_BOOT_ARCH 109u /**< 2 bytes: ACPI_FADT_BOOT_* */
 #define ACPI_FADT_FLAGS          112u /**< 4 bytes: ACPI_FADT_F_* */
 #define ACPI_FADT_V1_LEN         116u /**< an ACPI 1.0 FADT ends after the flags */

@@ -258,7 +258,8 @@ static void check_dsdt(const uint8_t *ram, uint64_t pa)
    32-bit ports and again as X_ generic addresses; a 24-bit timer like
    QEMU's; the reset register: system I/O port 0xcf9, 8 bits at offset 0,
    byte access, value 0x06 (an ICH's Reset Control Register: SYS_RST |
-   RST_CPU), with the RESET_REG_SUP flag (bit 10); no SMI_CMD, no FACS, no
+   RST_CPU), with the RESET_REG_SUP flag (bit 10); the century at CMOS
+   RAM 0x32, where the RTC model carries years into it; no SMI_CMD, no FACS, no
    PM1b, PM2 or GPE blocks. Returns the DSDT's address. */
 static uint64_t check_fadt(const uint8_t *ram, uint64_t pa)
 {
@@ -284,6 +285,7 @@ static uint64_t check_fadt(const uint8_t *ram, uint64_t pa)
     CHECK_EQ(f[93], 0);                      /* GPE1_BLK_LEN */
     CHECK_EQ(acpi_get16(f + 96), 101);       /* P_LVL2_LAT: no C2 */
     CHECK_EQ(acpi_get16(f + 98), 1001);      /* P_LVL3_LAT: no C3 */
+    CHECK_EQ(f[108], 0x32);                  /* CENTURY: CMOS RAM 0x32, as on a PC */
     CHECK_EQ(acpi_get16(f + 109), 0x7);      /* legacy devices, an 8042, no VGA */
     CHECK_EQ(acpi_get32(f + 112), 0x475);    /* WBINVD, C1, no buttons, FIX_RTC, RESET_REG_SUP */
     CHECK_EQ(acpi_get32(f + 112) & (1u << 10), 1u << 10);

@@ -9,6 +9,7 @@
 #include "acpi.h"
 
 #include "acpi_pm.h"   /* hdr/: where the PM block is, and its lengths */
+#include "rtc_cmos.h"  /* hdr/: the CMOS RAM index of the century */
 
 /* hdr/acpi.h, by its path: "acpi.h" here is this directory's own. */
 #define ACPI_IMPLEMENTATION
@@ -240,6 +241,7 @@ static void put_fadt(uint8_t *p, uint64_t dsdt)
     put_fadt_reset(p);
     acpi_put16(p + ACPI_FADT_P_LVL2_LAT, LAT_C2_NONE);
     acpi_put16(p + ACPI_FADT_P_LVL3_LAT, LAT_C3_NONE);
+    p[ACPI_FADT_CENTURY] = RTC_CMOS_CENTURY;         /* where the RTC model keeps it */
     acpi_put16(p + ACPI_FADT_IAPC_BOOT_ARCH,        /* the board has an i8042 */
                ACPI_FADT_BOOT_LEGACY_DEVICES | ACPI_FADT_BOOT_8042 |
                ACPI_FADT_BOOT_VGA_NOT_PRESENT);
