@@ -1,7 +1,8 @@
 /* term_test.c - vm/term.c on a real pseudo-terminal, no KVM: raw input
    while bbvm would run, and the terminal's settings back on every way out
    the process can take: a return from main, exit() (die()'s path), and a
-   fatal signal (the process still dies of that signal). Each way is a
+   fatal signal (the process still dies of that signal), and a signal the
+   process was started ignoring, which stays ignored. Each way is a
    child process that takes the terminal raw and leaves; the parent, which
    holds the same terminal open, compares its settings with the ones from
    before. Then job control: the settings from before while bbvm is stopped
@@ -37,7 +38,7 @@ static bool raw_input(const struct termios *t)
            (t->c_oflag & OPOST);
 }
 
-enum way { RETURN, EXIT, SIGNAL };
+enum way { RETURN, EXIT, SIGNAL, IGNORED };
 
 /* A child takes the terminal raw, reports what it saw through its exit
    status or a pipe byte, and leaves the way asked. */
@@ -46,6 +47,10 @@ static int child(enum way w, int report)
     struct termios now;
     char ok;
 
+    if (w == IGNORED) {                 /* as under nohup, or with no job control */
+        signal(SIGHUP, SIG_IGN);
+        signal(SIGTSTP, SIG_IGN);
+    }
     if (!term_raw(slave))
         _exit(90);
     tcgetattr(slave, &now);
@@ -59,6 +64,10 @@ static int child(enum way w, int report)
     case SIGNAL:
         raise(SIGTERM);
         _exit(91);          /* not reached: the default action kills us */
+    case IGNORED:
+        raise(SIGHUP);      /* neither may kill or stop us */
+        raise(SIGTSTP);
+        return tcgetattr(slave, &now) == 0 && raw_input(&now) ? 7 : 92;
     }
     return 0;
 }
@@ -80,7 +89,11 @@ static void run_way(enum way w, int want_status, int want_signal)
     close(p[1]);
     CHECK(read(p[0], &seen, 1) == 1);
     close(p[0]);
-    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(waitpid(pid, &status, WUNTRACED) == pid);
+    if (!CHECK(!WIFSTOPPED(status))) {          /* a stop it should not take */
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
     CHECK_EQ(seen, 'r');                        /* it was raw while running */
     if (want_signal) {
         CHECK(WIFSIGNALED(status));
@@ -107,6 +120,9 @@ TEST(not_a_terminal)
 TEST(restored_after_return) { run_way(RETURN, 0, 0); }
 TEST(restored_after_exit) { run_way(EXIT, 6, 0); }
 TEST(restored_after_a_fatal_signal) { run_way(SIGNAL, 0, SIGTERM); }
+/* SIGHUP and SIGTSTP ignored before: still ignored, still raw after both,
+   and restored when the process exits (status 7). */
+TEST(ignored_signals_stay_ignored) { run_way(IGNORED, 7, 0); }
 
 /* ---- job control: Ctrl-Z, `fg`, `bg` ----------------------------------
 
@@ -254,5 +270,6 @@ TEST(a_pseudo_terminal)
 
 CHECK_MAIN(TEST_ENTRY(a_pseudo_terminal), TEST_ENTRY(not_a_terminal), TEST_ENTRY(restored_after_return),
            TEST_ENTRY(restored_after_exit), TEST_ENTRY(restored_after_a_fatal_signal),
+           TEST_ENTRY(ignored_signals_stay_ignored),
            TEST_ENTRY(cooked_while_stopped_raw_after_fg), TEST_ENTRY(cooked_after_bg_raw_after_fg),
            TEST_ENTRY(exits_in_the_background))

@@ -20,6 +20,9 @@ static volatile sig_atomic_t want_raw, is_raw;
    sees the two flags above half changed. */
 static sigset_t ours;
 static struct sigaction stop_action, stop_default;
+/* Whether Ctrl-Z is ours: not if SIGTSTP was ignored when we started (a
+   shell without job control, nohup-like wrappers), which stays so. */
+static bool stop_ours;
 
 /* The saved settings back, if ours are on. Not otherwise: from the
    background a tcsetattr() would stop us with SIGTTOU. */
@@ -85,9 +88,17 @@ static void on_continue(int sig)
     int e = errno;
 
     (void)sig;
-    sigaction(SIGTSTP, &stop_action, NULL);
+    if (stop_ours)
+        sigaction(SIGTSTP, &stop_action, NULL);
     go_raw();
     errno = e;
+}
+
+static bool ignored(int sig)
+{
+    struct sigaction now;
+
+    return sigaction(sig, NULL, &now) == 0 && now.sa_handler == SIG_IGN;
 }
 
 //! [term-raw]
@@ -122,8 +133,12 @@ bool term_raw(int fd)
     sa.sa_handler = on_fatal_signal;
     sa.sa_flags = SA_RESETHAND;
     sa.sa_mask = ours;
+    /* A signal ignored when we started stays ignored (nohup's SIGHUP, a
+       background job's SIGINT and SIGQUIT): catching it would turn
+       "ignore" into "restore and die". */
     for (unsigned i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
-        sigaction(fatal[i], &sa, NULL);
+        if (!ignored(fatal[i]))
+            sigaction(fatal[i], &sa, NULL);
     /* SA_RESTART: a read() or write() that Ctrl-Z and `fg` came through
        goes on (ppoll() ends with EINTR whatever: platform_wfi() takes it). */
     stop_action = sa;
@@ -131,7 +146,9 @@ bool term_raw(int fd)
     stop_action.sa_flags = SA_RESTART;
     stop_default = stop_action;
     stop_default.sa_handler = SIG_DFL;
-    sigaction(SIGTSTP, &stop_action, NULL);
+    stop_ours = !ignored(SIGTSTP);
+    if (stop_ours)
+        sigaction(SIGTSTP, &stop_action, NULL);
     sa.sa_handler = on_continue;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGCONT, &sa, NULL);
