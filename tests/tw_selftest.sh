@@ -6,6 +6,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 bad=0
+# A kit for nested runs, if the caller has one: the nested cases below
+# use it; every other case must not run nested.
+kit=${BREADBOARD_NESTED:-}
+unset BREADBOARD_NESTED
 
 # case NAME WANT [tw options] -- command...
 case_() {
@@ -50,5 +54,24 @@ BREADBOARD_KVM=/dev/null
 case_ kvm-not-kvm SKIP --needs-kvm -- false
 grep -q "KVM_GET_API_VERSION" "$t/kvm-not-kvm.log" ||
     { echo "FAIL kvm-not-kvm: the log does not say why: $(cat "$t/kvm-not-kvm.log")"; bad=1; }
-unset BREADBOARD_KVM
+# No KVM, and a kit named: the test runs nested. Without a real kit that
+# is a failure, never a pass or a quiet skip; a timing test is skipped.
+BREADBOARD_KVM=$t/no-such-kvm
+BREADBOARD_NESTED=$t/no-kit
+export BREADBOARD_NESTED
+case_ nested-no-kit FAIL --needs-kvm -- true
+grep -q "no kit" "$t/nested-no-kit.log" ||
+    { echo "FAIL nested-no-kit: the log does not say why: $(cat "$t/nested-no-kit.log")"; bad=1; }
+case_ not-nested SKIP --needs-kvm --not-nested -- true
+if [ -n "$kit" ]; then
+    BREADBOARD_NESTED=$kit
+    printf '// expect: inside\n' > "$t/inside.c"
+    case_ nested-pass PASS --needs-kvm --expect "$t/inside.c" -- sh -c '[ -c /dev/kvm ] && echo inside'
+    case_ nested-status FAIL --needs-kvm -- sh -c 'exit 3'
+    grep -q "exit status 3" "$t/nested-status.log" ||
+        { echo "FAIL nested-status: the guest's status did not come back: $(cat "$t/nested-status.log")"; bad=1; }
+else
+    echo "tw_selftest: no kit in \$BREADBOARD_NESTED: the nested pass and status cases not run"
+fi
+unset BREADBOARD_KVM BREADBOARD_NESTED
 exit $bad
