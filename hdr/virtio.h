@@ -166,7 +166,8 @@ extern "C" {
     See @ref virtio.
 
     Tests: tests/virtio_test.c, tests/virtio_dev_test.c,
-    tests/virtio_drv_test.c. */
+    tests/virtio_drv_test.c. Used alone: book/alone/virtio.c, shown in the
+    chapter's appendix. */
 
 //! [virtq-layout]
 /* "Descriptor Table": a descriptor is 16 bytes, little-endian:
