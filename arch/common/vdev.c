@@ -22,10 +22,17 @@
 #include "virtio.h"
 
 /* Requests per queue: one descriptor each, so never more than the queue
-   holds. A slot is taken by request() and is not in flight until
-   req_submit() gave its buffer to the device. */
+   holds. A slot is taken by request() and held until the item's callback
+   runs, however the request ends (done, failed, cancelled before it
+   started): so a slot never names an item its caller may have freed. It
+   is in flight only from req_submit() giving the buffer to the device to
+   the device giving it back. Meanwhile the item's callback is req_done()
+   and its ctx the slot; the caller's are kept here, and put back before
+   the caller's callback runs. */
 struct vreq {
-    async_work *w;          /* NULL: free (see slot_free) */
+    async_work *w;          /* NULL: free */
+    async_done done;        /* the caller's callback and context */
+    void *ctx;
     uint64_t addr;
     uint32_t len;
     bool out;               /* device-readable (a write to the console) */
@@ -87,16 +94,14 @@ void (*vdev_bus_write)(void *ctx, uint64_t addr, unsigned width, uint32_t v) = m
 /* --- completions ------------------------------------------------------- */
 
 /* Only the requests in flight: their items are LIVE. One not started yet
-   is not LIVE, and the runtime would ignore its completion; it keeps its
-   slot, and req_submit() fails it when it runs. */
+   is not LIVE, and the runtime would ignore its completion; req_submit()
+   fails it when it runs. Each keeps its slot until its callback. */
 static void fail_queue(struct vqueue *vq)
 {
     for (unsigned i = 0; i < VDEV_QUEUE_SIZE; i++)
         if (vq->req[i].w && vq->req[i].inflight) {
-            async_work *w = vq->req[i].w;
-
-            vq->req[i] = (struct vreq){ 0 };
-            async_complete(&kernel_rt, w, VDEV_EIO);
+            vq->req[i].inflight = false;
+            async_complete(&kernel_rt, vq->req[i].w, VDEV_EIO);
         }
 }
 
@@ -123,12 +128,9 @@ static void harvest(struct vdev *d, struct vqueue *vq)
 
     while ((tok = virtq_drv_get_used(&vq->q, &len)) != NULL) {
         struct vreq *r = tok;
-        async_work *w = r->w;
 
-        r->w = NULL;
         r->inflight = false;
-        if (w)
-            async_complete(&kernel_rt, w, r->out ? (int)r->len : (int)len);
+        async_complete(&kernel_rt, r->w, r->out ? (int)r->len : (int)len);
     }
     stats.bad_len += vq->q.bad_len - before;
     if (vq->q.broken)
@@ -159,13 +161,19 @@ static void on_irq(void *ctx, unsigned irq)
 
 /* --- requests through the async runtime -------------------------------- */
 
-/* A request cancelled before it started never reaches req_submit(): the
-   runtime completes it as cancelled by itself, and its slot still names
-   the item. That item is DEAD and the device never had the buffer, so the
-   slot is free. (A slot in flight always has a LIVE item.) */
-static bool slot_free(const struct vreq *r)
+/* Every request ends here, the one cancelled before it started too (the
+   runtime completes that one by itself): the slot is free again, and the
+   item the caller's once more, before the caller's callback may submit it
+   again. */
+static void req_done(async_work *w, int result)
 {
-    return !r->w || (!r->inflight && async_state_of(r->w) == ASYNC_DEAD);
+    struct vreq *r = w->ctx;
+
+    w->done = r->done;
+    w->ctx = r->ctx;
+    *r = (struct vreq){ 0 };
+    if (w->done)
+        w->done(w, result);
 }
 
 static struct vreq *find_req(async_work *w, struct vdev **dp, struct vqueue **qp)
@@ -191,14 +199,12 @@ static void req_submit(async_work *w)
     if (!r)
         return;
     if (d->dead) {          /* it died since request(); fail_queue left us */
-        r->w = NULL;
         async_complete(&kernel_rt, w, VDEV_EIO);
         return;
     }
     b.addr = r->addr;
     b.len = r->len;
     if (virtq_drv_add(&vq->q, &b, r->out ? 1 : 0, r->out ? 0 : 1, r) < 0) {
-        r->w = NULL;
         async_complete(&kernel_rt, w, VDEV_EIO);
         return;
     }
@@ -222,26 +228,25 @@ static struct vdev *nth(uint32_t type, unsigned n)
 static bool request(uint32_t type, unsigned n, unsigned qi, async_work *w, uint64_t addr,
                     uint32_t len, bool out, async_done done, void *ctx)
 {
-    struct vdev *d = nth(type, n), *od;
-    struct vqueue *vq, *oq;
-    struct vreq *r;
+    struct vdev *d = nth(type, n);
+    struct vqueue *vq;
 
+    /* w DEAD: its last request's callback has run, so no slot names it. */
     if (!d || d->dead || !len || async_state_of(w) != ASYNC_DEAD || qi >= d->nq)
         return false;
-    /* w is DEAD, so no slot holds it for real. One that still names it
-       was cancelled before it started: drop it, or req_submit() would find
-       it first and give the device the old buffer. */
-    while ((r = find_req(w, &od, &oq)) != NULL)
-        *r = (struct vreq){ 0 };
     vq = &d->q[qi];
     for (unsigned k = 0; k < VDEV_QUEUE_SIZE; k++) {
-        if (!slot_free(&vq->req[k]))
+        struct vreq *r = &vq->req[k];
+
+        if (r->w)
             continue;
-        vq->req[k] = (struct vreq){ w, addr, len, out, false };
-        async_work_init(w, &req_ops, done, ctx);
+        *r = (struct vreq){ w, done, ctx, addr, len, out, false };
+        async_work_init(w, &req_ops, req_done, r);
         if (async_submit(&kernel_rt, w))
             return true;
-        vq->req[k].w = NULL;
+        *r = (struct vreq){ 0 };
+        w->done = done;
+        w->ctx = ctx;
         return false;
     }
     return false;

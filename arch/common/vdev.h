@@ -44,7 +44,15 @@ unsigned vdev_probe(const struct boot_info *bi);
 unsigned vdev_count(uint32_t type);
 bool vdev_info(uint32_t type, unsigned n, struct vdev_info *out);
 
-/* Fill `buf` with up to `len` random bytes from entropy device `n`: `w`
+/* Requests are async work items (hdr/async.h) that these calls set up
+   and submit. A request holds one of its queue's slots until `done` runs,
+   however it ends; until then the item's own done and ctx fields are the
+   driver's, and `done(w, result)` sees them as the caller gave them. Then
+   `w` may be freed, or submitted again on any queue. async_cancel() of a
+   request not started yet ends it at once as ASYNC_CANCELLED; of one the
+   device holds, it waits for the device to give the buffer back.
+
+   Fill `buf` with up to `len` random bytes from entropy device `n`: `w`
    completes with the byte count the device gave (at most `len`; a device
    may give fewer), or VDEV_EIO. False if there is no such device, `w` is
    not DEAD or `len` is 0. `buf` must stay put until `w` completes. */
