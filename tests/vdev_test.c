@@ -378,6 +378,42 @@ static void console_reuse_case(enum lie l)
     CHECK(tx_len == 3 && memcmp(tx_seen, msg, 3) == 0);
 }
 
+/* The item is the caller's again by the time its callback runs: its ctx
+   is the caller's, and the callback may free it. A request cancelled
+   before it started, its item freed in the callback, then a request on
+   another item: under ASan, any look at the freed one is a failure. */
+static void *ctx_seen;
+
+static void done_and_free(async_work *w, int r)
+{
+    ctx_seen = w->ctx;
+    result = r;
+    finished = true;
+    free(w);
+}
+
+static void rng_free_after_cancel_case(enum lie l)
+{
+    static uint8_t buf[32];
+    static int mine;
+    async_work *heap = calloc(1, sizeof *heap);
+
+    start(VIRTIO_ID_ENTROPY);
+    lie = l;
+    finished = false;
+    if (!CHECK(heap != NULL) || !CHECK(vdev_rng_read(0, heap, buf, sizeof buf, done_and_free, &mine)))
+        return;
+    CHECK(async_cancel(&kernel_rt, heap));
+    ktick(&kernel_rt);                         /* cancelled, never started; freed */
+    CHECK(finished && result == ASYNC_CANCELLED);
+    CHECK(ctx_seen == &mine);
+    for (unsigned i = 0; i < VDEV_QUEUE_SIZE + 1; i++) {  /* every slot looked at */
+        finished = false;
+        if (CHECK(vdev_rng_read(0, &w, buf, sizeof buf, done, NULL)))
+            CHECK(wait_done() == (int)sizeof buf);
+    }
+}
+
 /* Each case in a child, which reports its failures by its exit status. */
 static void in_child(void (*fn)(enum lie), enum lie l)
 {
@@ -404,10 +440,11 @@ TEST(rng_dies_before_start) { in_child(rng_dies_case, BAD_ID); }
 TEST(rng_cancel_before_start_frees_slot) { in_child(rng_cancel_case, HONEST); }
 TEST(rng_reuse_after_cancel) { in_child(rng_reuse_case, HONEST); }
 TEST(console_reuse_after_cancel) { in_child(console_reuse_case, HONEST); }
+TEST(rng_free_after_cancel) { in_child(rng_free_after_cancel_case, HONEST); }
 
 CHECK_MAIN(TEST_ENTRY(rng_honest), TEST_ENTRY(rng_used_len_too_long),
            TEST_ENTRY(rng_used_id_out_of_range), TEST_ENTRY(rng_used_id_not_in_flight),
            TEST_ENTRY(console_honest), TEST_ENTRY(console_used_len_too_long),
            TEST_ENTRY(console_used_id_out_of_range), TEST_ENTRY(rng_dies_before_start),
            TEST_ENTRY(rng_cancel_before_start_frees_slot), TEST_ENTRY(rng_reuse_after_cancel),
-           TEST_ENTRY(console_reuse_after_cancel))
+           TEST_ENTRY(console_reuse_after_cancel), TEST_ENTRY(rng_free_after_cancel))
