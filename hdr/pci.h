@@ -128,7 +128,8 @@ extern "C" {
     @brief PCI configuration space: layout, driver and host-bridge model.
     See @ref pci.
 
-    Tests: tests/pci_test.c. */
+    Tests: tests/pci_test.c. Used alone: book/alone/pci.c, shown in the
+    chapter's appendix. */
 
 //! [pci-header]
 /* The configuration header (PCI 3.0, 6.1): offsets common to every header

@@ -429,7 +429,6 @@ VIRTIO_DEF void *virtq_drv_get_used(virtq_drv *q, uint32_t *len);
 #define VIRTIO_CONSOLE_CFG_LEN      12u /**< bytes of the console's configuration */
 //! [virtio-ids]
 
-//! [virtio-mmio-regs]
 /* "MMIO Device Register Layout" (4.2.2): 32-bit registers, then the device
    configuration from 0x100. The model's offset space is this window. */
 #define VIRTIO_MMIO_MAGIC_VALUE      0x000u /**< R: 0x74726976, "virt" */
@@ -467,9 +466,7 @@ VIRTIO_DEF void *virtq_drv_get_used(virtq_drv *q, uint32_t *len);
 #define VIRTIO_MMIO_MAGIC  0x74726976u /**< MagicValue: "virt" in little-endian bytes */
 #define VIRTIO_MMIO_V2     2u          /**< Version of a non-legacy device */
 #define VIRTIO_MMIO_VENDOR 0x44524242u /**< VendorID: "BBRD" in little-endian bytes */
-//! [virtio-mmio-regs]
 
-//! [virtio-pci-layout]
 /* "PCI Device Discovery" (4.1.2): a modern device's IDs. The class codes
    are QEMU's: communication/other for the console, unclassified/other for
    the rng. The subsystem IDs are QEMU's defaults (0x1100 is "0x40 or
@@ -538,7 +535,6 @@ VIRTIO_DEF void *virtq_drv_get_used(virtq_drv *q, uint32_t *len);
 #define VIRTIO_PCI_NOTIFY_CAP_LEN 20u   /**< cap_len of the NOTIFY capability */
 #define VIRTIO_PCI_CFG_CAP_LEN    20u   /**< cap_len of the PCI_CFG capability */
 #define VIRTIO_PCI_CAP_MAX        20u   /**< the longest of them */
-//! [virtio-pci-layout]
 
 /** Version of ::virtio_state; bumped when its layout changes. */
 #define VIRTIO_STATE_VERSION 1u

@@ -8,8 +8,9 @@
 # page, every table in its Markdown (counted by its |---| separator rows,
 # outside ``` fences) must be a <table class="markdownTable"> there, and no
 # raw table row may be left in the page's text. A file a chapter includes
-# with \includedoc counts as part of it. And every public function of hdr/
-# must be documented (below).
+# with \includedoc counts as part of it. No page may show markup as text
+# (a heading with `code` in it comes out as a literal <tt>). And every
+# public function of hdr/ must be documented (below).
 set -eu
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -51,6 +52,13 @@ for md in book/*.md; do
     if [ "$got" -ne "$want" ] || [ -n "$raw" ]; then
         echo "doxygen: $md: a table did not render ($want in the Markdown, $got in $id.html)"
         [ -z "$raw" ] || printf '%s\n' "$raw" | sed "s|^|    $id.html:|"
+        rc=1
+    fi
+    # Markup Doxygen printed as text: code quotes in a heading come out as
+    # a literal "<tt>...</tt>" in the title.
+    esc=$(grep -o '[^>]*&lt;/\{0,1\}tt&gt;.*</h[1-6]>' "$page" | sed 's/<[^>]*>//g' | head -n 1 || true)
+    if [ -n "$esc" ]; then
+        echo "doxygen: $md: a heading shows its markup as text in $id.html: $esc (backquotes in a heading?)"
         rc=1
     fi
 done

@@ -7,7 +7,10 @@
 #     does for Doxygen): missing and duplicated markers both fail;
 #   - any source file marks a NAME other than exactly twice (a stray or copied
 #     marker that Doxygen would silently pair with the wrong one). Files the
-#     build makes (tests/out/) are not sources and are left out.
+#     build makes (tests/out/) are not sources and are left out;
+#   - a marked piece of code is quoted by no chapter, or by more than one:
+#     the book shows each piece once, where it is explained, and other
+#     chapters link there.
 set -eu
 cd "$1"
 bad=0
@@ -28,11 +31,16 @@ for md in book/*.md; do
     done || bad=1
 done
 
-for f in $(find hdr arch vm tests -path tests/out -prune -o -type f \( -name "*.[chS]" -o -name "*.ld" \) -print | sort); do
+# Every \snippet line of the book, as "FILE NAME", for the count below.
+quotes=$(sed -n 's/^[[:space:]]*\\snippet[[:space:]]\{1,\}\([^[:space:]]*\)[[:space:]]\{1,\}\([^[:space:]]*\)[[:space:]]*$/\1 \2/p' book/*.md)
+for f in $(find hdr arch vm tests book -path tests/out -prune -o -type f \( -name "*.[chS]" -o -name "*.ld" \) -print | sort); do
     case $f in *.c|*.h|*.S|*.ld) ;; *) continue ;; esac
     grep -o '//! \[[^]]*\]' "$f" | sort | uniq -c | while read -r c m; do
         [ "$c" -eq 2 ] || { echo "snippets: $f: $m appears $c times, want 2"; exit 1; }
+        name=${m#"//! ["}; name=${name%"]"}
+        q=$(printf '%s\n' "$quotes" | grep -cxF "$f $name" || true)
+        [ "$q" -eq 1 ] || { echo "snippets: $f [$name] is quoted $q times by book/*.md, want once"; exit 1; }
     done || bad=1
 done
-[ $bad -eq 0 ] && echo "snippets: every marker resolves once"
+[ $bad -eq 0 ] && echo "snippets: every marker resolves, and is quoted once"
 exit $bad

@@ -205,7 +205,7 @@ static inline int platform_fls(uint32_t x)
    below 4 GiB: the addresses here are uint64_t, and one above 4 GiB would
    truncate in a pointer (arm32 runs `virt` with highmem=off, so that its
    ECAM and windows are all low). An I/O BAR holds an address in
-   PCI I/O space: a port number on x64; arm64 and rv64 have no port I/O,
+   PCI I/O space: a port number on x64; arm64, arm32 and rv64 have no port I/O,
    and their host bridge maps I/O space into a memory window (BAR value b
    at the window's CPU address + (b - its PCI address)), so the portable
    drivers use memory BARs only. All called after platform_init(), with
@@ -229,7 +229,7 @@ bool platform_pci(struct pci_drv *out);
    pin `pin` (1..4 = INTA#..INTD#, from PCI_INTERRUPT_PIN) of function
    `bdf` raises, programmed level-triggered as the board wires it, or -1
    if the arch cannot route it. x64: the interrupt line register the
-   firmware wrote, as a GSI; arm64 and rv64: the pin swizzled through any
+   firmware wrote, as a GSI; arm64, arm32 and rv64: the pin swizzled through any
    PCI-to-PCI bridges up to the host bridge, then looked up in the device
    tree's interrupt-map (which holds the `virt` swizzle): a GIC SPI's
    INTID, a PLIC source. */
@@ -238,7 +238,7 @@ int platform_pci_intx(const struct pci_drv *d, uint32_t bdf, unsigned pin);
 /* An MSI for the kernel: a fresh platform irq number in `*irq` and the
    message (address, data) a device writes to raise it, edge-triggered
    (no masking needed). False where the arch has no MSI support here
-   (arm64 and rv64 for now) or none is left. */
+   (arm64, arm32 and rv64 for now) or none is left. */
 bool platform_msi_alloc(unsigned *irq, uint64_t *address, uint32_t *data);
 
 /* A virtio-mmio window: where it is and the platform irq its interrupt
@@ -249,7 +249,7 @@ struct platform_mmio {
 };
 
 /* Up to `max` virtio-mmio windows into `out` (whatever device, or none,
-   sits behind each): arm64 and rv64 from the device tree's "virtio,mmio"
+   sits behind each): arm64, arm32 and rv64 from the device tree's "virtio,mmio"
    nodes; x64 from the command line's `virtio_mmio.device=SIZE@BASE:GSI`
    words (Linux's syntax, which our monitor writes). Returns how many. */
 unsigned platform_virtio_mmio(struct platform_mmio *out, unsigned max);

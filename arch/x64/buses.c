@@ -123,7 +123,6 @@ static unsigned digit_value(char c)
     return 99;
 }
 
-//! [x64-mmio-number]
 /* One number at *p, before `end`: in C syntax when `c_syntax` (0x or 0X
    hex, a leading 0 octal, else decimal, as strtoull with base 0 reads
    it), else decimal; then, with `suffix`, an optional K, M, G, T, P or E
@@ -168,14 +167,12 @@ static bool parse_number(const char **p, const char *end, bool c_syntax, bool su
     *p = s;
     return true;
 }
-//! [x64-mmio-number]
 
 static bool overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size)
 {
     return a < b + b_size && b < a + a_size;
 }
 
-//! [x64-mmio-word]
 /* `w` to `end` is one word that starts with "virtio_mmio.device=":
    SIZE@BASE:GSI[:ID], as Linux's virtio_mmio driver reads it (SIZE
    through memparse, BASE in C syntax, GSI and the platform device ID in
@@ -219,7 +216,6 @@ static const char *parse_word(const char *w, const char *end, struct platform_mm
     m->irq = (unsigned)gsi;
     return 0;
 }
-//! [x64-mmio-word]
 
 /* "virtio-mmio: ignoring `WORD`: why", the word cut short if long. */
 static void refuse(const char *w, const char *end, const char *why)

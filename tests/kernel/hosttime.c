@@ -17,7 +17,6 @@
    they are printed and adds its `hosttime:` verdict lines, which are
    expected below with the kernel's. Its name is not ktest-*: those boot
    without the host's judge. */
-//! [expect]
 // expect: time: TSC calibrated against PIT channel 2
 // expect: hosttime: TSC within 1% of the host's
 // expect: time: RTC reads
@@ -26,7 +25,6 @@
 // expect: time: the alarm 2 s ahead fired once
 // expect: hosttime: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 
 #define PIT8254_STATIC

@@ -26,7 +26,6 @@
    packet that arrives (IRQ 12) is printed; none is required.
 
    It is not named ktest-*.c: those are booted with no input at all. */
-//! [expect]
 // expect: kbd: i8042 self-test passed, command byte 0x
 // expect: kbd: scancode set
 // expect: kbd: ready
@@ -38,7 +37,6 @@
 // expect: kbd: 128 keys, 5 lines, checksum 0x24e8bde7
 // expect: kbd-echo: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 #include "i8042.h"         /* names only: arch/x64/kbd.c owns the driver */
 

@@ -14,7 +14,6 @@
       ("virt") and a version (1 legacy, 2 modern) in its first registers.
    Each function, BAR and window is printed, so booting it with an extra
    -device shows where that device landed (book/porting.md). */
-//! [expect]
 // expect: buses: pci 00:00.0
 // expect: buses: the host bridge is at 00:00.0, class 06 00
 // expect: buses: every function answers with a vendor ID
@@ -24,7 +23,6 @@
 // expect: buses: the virtio-mmio windows are in address order, each with the magic
 // expect: ktest-buses: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 #include "pci.h"
 

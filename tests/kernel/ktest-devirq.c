@@ -5,13 +5,11 @@
    IOAPIC is the userspace model (hdr/ioapic.h) and its message reaches
    KVM's LAPIC as an MSI.
 */
-//! [expect]
 // expect: devirq: console interrupt handled in the loop
 // expect: devirq: quiet after the handler
 // expect: devirq: a second interrupt arrives once enabled again
 // expect: ktest-devirq: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 
 _Noreturn void kmain(const struct boot_info *bi)

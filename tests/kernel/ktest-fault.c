@@ -9,12 +9,10 @@
    RAM and devices (a synchronous external abort, DFAR = the address), and
    its rule expects kernel/ktest-fault-32.expect instead of these lines.
 */
-//! [expect]
 // expect: fault: loading from 0x7f0000000000
 // expect: , address 0x7f0000000000
 // expect: FAULT: stopping with status 3
 // expect-status: 3
-//! [expect]
 #include "../../arch/common/loop.h"
 
 _Noreturn void kmain(const struct boot_info *bi)

@@ -7,7 +7,6 @@
    as it was away). Early is judged: it is always a bug. So is order: the
    queue makes it, whatever the lateness.
 */
-//! [expect]
 // expect: timer:
 // expect: timers: 5 ms fired
 // expect: timers: 10 ms fired
@@ -20,7 +19,6 @@
 // expect: before their deadline
 // expect: ktest-timers: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 
 static unsigned fired;

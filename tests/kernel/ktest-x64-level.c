@@ -20,14 +20,12 @@
    (2, then 3); a lost EOI gives no second round at all, which is what
    this test exists to catch.
 */
-//! [expect]
 // expect: level: pin 4 is level-triggered
 // expect: level: round 1 handled
 // expect: level: still-high line delivered again after unmask
 // expect: level: round 2 handled, so the EOI cleared remote IRR
 // expect: ktest-x64-level: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 
 static unsigned calls;

@@ -25,7 +25,6 @@
    platform, not a driver. SeaBIOS leaves bus mastering off (Linux's
    driver turns it on); without it QEMU drops both the device's ring
    writes and its MSI. */
-//! [expect]
 // expect: msi-test: MSIs are irqs from 64 on, each its own vector, clear of every pin
 // expect: msi-test: the message is SDM 11.11's: 0xfee00000 | APIC ID << 12, data the vector
 // expect: msi-test: unmask and mask take an MSI handed out, not one to come
@@ -33,7 +32,6 @@
 // expect: msi-test: 112 MSIs in all (irqs 64..175), then none
 // expect: ktest-x64-msi: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 #include "pci.h"
 

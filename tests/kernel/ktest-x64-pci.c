@@ -1,6 +1,7 @@
 /* ktest-x64-pci.c - the x64 kernel walks PCI bus 0 through configuration
    mechanism #1 (ports 0xCF8/0xCFC) with hdr/pci.h's driver, on QEMU's pc
-   machine (440FX and PIIX3) and on our monitor (the host bridge alone):
+   machine (440FX and PIIX3) and on our monitor (the host bridge and the
+   virtio functions at 00:03.0 and 00:04.0):
    1. a host bridge answers at 00:00.0, an Intel one on both machines
       (8086:1237 on QEMU's pc, 8086:29c0 on ours), class 06 00;
    2. every function found has a vendor ID that is not all-ones, and the
@@ -8,14 +9,12 @@
    3. a configuration write the spec makes read-only (the vendor ID)
       changes nothing.
    Each function is printed with its IDs and class. */
-//! [expect]
 // expect: pci-test: 00:00.0 8086:
 // expect: pci-test: the host bridge is at 00:00.0, class 06 00
 // expect: pci-test: every function found answers with a vendor ID
 // expect: pci-test: the vendor ID is read-only
 // expect: ktest-x64-pci: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 
 #define PCI_STATIC

@@ -4,14 +4,12 @@
    the userspace model (hdr/pic8259.h) and the monitor injects its vector
    through the interrupt window; on QEMU it is QEMU's 8259.
 */
-//! [expect]
 // expect: irqchip: 8259 pair through LINT0 (ExtINT)
 // expect: pic: console interrupt handled in the loop
 // expect: pic: quiet after the handler
 // expect: pic: a second interrupt arrives once enabled again
 // expect: ktest-x64-pic: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 
 _Noreturn void kmain(const struct boot_info *bi)

@@ -9,7 +9,6 @@
    3. the counter, latched, holds a value inside its period, and the
       read-back status says mode 2, both bytes;
    4. a new control word stops the ticks: none arrives afterwards. */
-//! [expect]
 // expect: pit-test: ISA IRQ0 is GSI 2
 // expect: pit-test: channel 0 ticks on IRQ0
 // expect: pit-test: no more ticks than 100 Hz allows
@@ -17,7 +16,6 @@
 // expect: pit-test: stopped, no tick afterwards
 // expect: ktest-x64-pit: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 
 #define PIT8254_STATIC

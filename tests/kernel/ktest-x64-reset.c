@@ -9,12 +9,10 @@
    3. either ends the run: tests/boot reports a reset as status 211.
    A machine still running 100 ms after the last request fails the test
    with status 1. */
-//! [expect]
 // expect: acpi: FADT: PM timer at port 0x608
 // expect: reset-test: resetting the machine
 // expect: power: reset through the
 // expect-status: 211
-//! [expect]
 #include "ktest.h"
 #include "../../arch/x64/acpi.h"
 

@@ -18,7 +18,6 @@
    first (the IST field of IDT entry 14, through SIDT): then the overflow
    is a double fault, which still has its own, and must be reported too.
 */
-//! [expect]
 // expect: stack: 16 KiB above the guard at 0x
 // expect: stack: within 1 KiB of the guard: OK
 // expect: stack: recursing without bound
@@ -26,7 +25,6 @@
 // expect: FAULT: #PF page fault at pc
 // expect: FAULT: stopping with status 3
 // expect-status: 3
-//! [expect]
 #include "../../arch/common/loop.h"
 
 #define FRAME_BYTES 256

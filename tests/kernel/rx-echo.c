@@ -27,7 +27,6 @@
    that variant must print on top of the lines below.
 
    It is not named ktest-*.c: those are booted with no input at all. */
-//! [expect]
 // expect: rx: ready
 // expect: rx: line 1: rx-input: host keyboard to guest UART, one byte at a time
 // expect: rx: line 3: 00 alpha delta golf 000
@@ -38,7 +37,6 @@
 // expect: rx: 2040 bytes, 35 lines, checksum 0x1308712d
 // expect: rx-echo: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 
 #define RX_LINE    128

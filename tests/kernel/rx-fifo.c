@@ -28,7 +28,6 @@
    doubled or reordered.
 
    It is not named ktest-*.c: those are booted with no input at all. */
-//! [expect]
 // expect: rx-fifo: FIFOs on, receive trigger at 8 bytes
 // expect: rx-fifo: ready
 // expect: rx-fifo: 2035 bytes, 46 lines, checksum 0x6be65713
@@ -36,7 +35,6 @@
 // expect: rx-fifo: the partial FIFO came through the character timeout
 // expect: rx-fifo: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 
 #define UART16550_IMPLEMENTATION

@@ -29,14 +29,12 @@
    here, so nothing else writes to COM1 meanwhile.
 
    It is not named ktest-*.c: those are booted without the host's judge. */
-//! [expect]
 // expect: tx-flood: start
 // expect: tx-flood: sent 1048576 bytes, checksum 0x420c8a5d
 // expect: flood: 1048576 bytes, checksum 0x420c8a5d match
 // expect: tx-flood: never stuck
 // expect: tx-flood: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 
 #define UART16550_IMPLEMENTATION

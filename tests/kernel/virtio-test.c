@@ -12,11 +12,9 @@
        from the first console's receive queue comes back on its transmit
        queue (the host gives its input to one console).
    The host side (tests/vcon.sh) prints what the console received. */
-//! [expect]
 // expect: virtio-test: every device found works
 // expect: virtio-test: pass
 // expect-status: 0
-//! [expect]
 #include "ktest.h"
 #include "../../arch/common/vdev.h"
 #include "virtio.h"
