@@ -72,11 +72,13 @@ for f in "$root"/tests/boot "$root"/tests/*.sh "$root"/tests/*.awk "$root"/tests
     put_tree "$f"
 done
 # Arguments, and the words inside them (sh -c 'prog ARG && ...').
+set -f                          # split the words, but expand no pattern
 for a in "$@"; do
     for w in $a; do
         if [ -f "$w" ]; then put_tree "$w"; fi
     done
 done
+set +f
 
 # COMMAND, quoted for the guest's sh.
 q() { printf "'%s' " "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
